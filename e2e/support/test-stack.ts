@@ -1,0 +1,139 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { pino } from 'pino';
+import { type RunningEmulator, startEmulator } from '../../emulator/emulator.js';
+import { localClientConfig } from '../../emulator/local-aws.js';
+import type { WebhookState } from '../../services/webhooks/webhook.js';
+import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { type ProviderName, signedHeaders } from '../../tests/helpers/signed-request.js';
+
+/** The capture API's answers; which fields are present depends on the status. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: { id: string; duplicate?: boolean; error: { code: string; message: string } };
+}
+
+export interface TestStack {
+  readonly apiUrl: string;
+  readonly emulator: RunningEmulator;
+  readonly store: WebhookStore;
+  /** Every line the functions wrote, parsed where it is JSON. */
+  readonly logs: Array<Record<string, unknown>>;
+  post(provider: string, rawBody: string, headers: Record<string, string>): Promise<ApiResponse>;
+  /** Signs the body as the provider would and posts it. */
+  send(
+    provider: ProviderName,
+    event: object,
+    extraHeaders?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  waitForState(
+    id: string,
+    done: (state: WebhookState) => boolean,
+    timeoutMs?: number,
+  ): Promise<WebhookState>;
+  queueDepth(
+    outputName: 'FailedQueueUrl' | 'DeadLetterQueueUrl',
+  ): Promise<{ visible: number; inFlight: number }>;
+  stop(): Promise<void>;
+}
+
+/** The whole stack on the embedded local AWS, in memory, on free ports, fault injection on. */
+export async function startTestStack(): Promise<TestStack> {
+  const logs: Array<Record<string, unknown>> = [];
+  const emulator = await startEmulator({
+    apiPort: 0,
+    dynamodbPort: 0,
+    sqsPort: 0,
+    env: { ...process.env, FAULT_INJECTION: '1', LOG_LEVEL: 'info' },
+    logger: pino({ level: 'warn' }),
+    functionLogs: (fn, _stream, chunk) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        try {
+          logs.push(JSON.parse(line));
+        } catch {
+          logs.push({ fn, raw: line });
+        }
+      }
+    },
+  });
+  const dynamodb = new DynamoDBClient(localClientConfig(emulator.endpoints.dynamodb));
+  const sqs = new SQSClient({
+    ...localClientConfig(emulator.endpoints.sqs),
+    useQueueUrlAsEndpoint: false,
+  });
+  const store = new WebhookStore({
+    client: DynamoDBDocumentClient.from(dynamodb),
+    tableName: emulator.outputs.TableName!,
+    retentionDays: 1,
+  });
+  const apiUrl = emulator.endpoints.api;
+
+  const post: TestStack['post'] = async (provider, rawBody, headers) => {
+    const response = await fetch(`${apiUrl}/api/webhooks/${provider}`, {
+      method: 'POST',
+      body: rawBody,
+      headers,
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: body as ApiResponse['body'] };
+  };
+
+  return {
+    apiUrl,
+    emulator,
+    store,
+    logs,
+    post,
+    send: (provider, event, extraHeaders = {}) => {
+      const rawBody = JSON.stringify(event);
+      return post(provider, rawBody, { ...signedHeaders(provider, rawBody), ...extraHeaders });
+    },
+    async waitForState(id, done, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: WebhookState | undefined;
+      while (Date.now() < deadline) {
+        last = await store.getState(id);
+        if (last && done(last)) return last;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(
+        `Webhook ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+      );
+    },
+    async queueDepth(outputName) {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: emulator.outputs[outputName],
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return {
+        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    },
+    async stop() {
+      dynamodb.destroy();
+      sqs.destroy();
+      await emulator.stop();
+    },
+  };
+}
+
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,240 @@
+import { Worker } from 'node:worker_threads';
+
+const WORKER_FILE = new URL('./lambda-worker.mjs', import.meta.url);
+
+/** Lambda's limit on an invocation's request and response payloads. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+export interface FunctionDefinition {
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly functionArn: string;
+  /** Absolute path of the bundled file (the asset's index.mjs). */
+  readonly handlerFile: string;
+  readonly handlerName: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export class FunctionError extends Error {
+  override readonly name = 'FunctionError';
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(`${functionName}: ${errorType}: ${message}`);
+  }
+}
+
+interface Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  busy: boolean;
+  pending?: {
+    id: number;
+    resolve: (value: unknown) => void;
+    reject: (error: Error) => void;
+    timer: NodeJS.Timeout;
+  };
+}
+
+export type LogSink = (functionName: string, stream: 'stdout' | 'stderr', chunk: string) => void;
+
+/**
+ * Runs one function as Lambda would: isolated execution environments (worker threads, each
+ * with the function's own environment variables and module instance), one invocation at a
+ * time per environment, up to `maxConcurrency` environments, the function timeout enforced
+ * by discarding the environment, and the memory size as the heap limit.
+ */
+export class LambdaFunction {
+  readonly #definition: FunctionDefinition;
+  readonly #maxConcurrency: number;
+  readonly #logSink: LogSink;
+  readonly #environments = new Set<Environment>();
+  readonly #waiting: Array<(environment: Environment) => void> = [];
+  #nextId = 1;
+  #stopped = false;
+
+  constructor(
+    definition: FunctionDefinition,
+    options: { maxConcurrency: number; logSink: LogSink },
+  ) {
+    this.#definition = definition;
+    this.#maxConcurrency = options.maxConcurrency;
+    this.#logSink = options.logSink;
+  }
+
+  get definition(): FunctionDefinition {
+    return this.#definition;
+  }
+
+  /** Starts one environment ahead of the first invocation, so start-up pays the cold start. */
+  async warm(): Promise<void> {
+    if (this.#environments.size === 0) {
+      const environment = this.#spawn();
+      await environment.ready;
+    }
+  }
+
+  async invoke<T = unknown>(event: unknown): Promise<T> {
+    const payload = JSON.stringify(event);
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      throw new FunctionError(
+        this.#definition.functionName,
+        'RequestTooLargeException',
+        'Request payload exceeds 6 MB',
+      );
+    }
+    const environment = await this.#acquire();
+    try {
+      await environment.ready;
+    } catch (error) {
+      this.#discard(environment);
+      throw error;
+    }
+    const id = this.#nextId++;
+    const timeoutMs = this.#definition.timeoutSeconds * 1000;
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          // Lambda freezes and discards a timed-out environment; its work is simply gone.
+          this.#discard(environment);
+          reject(
+            new FunctionError(
+              this.#definition.functionName,
+              'Sandbox.Timedout',
+              `Task timed out after ${this.#definition.timeoutSeconds.toFixed(2)} seconds`,
+            ),
+          );
+        }, timeoutMs);
+        environment.pending = { id, resolve, reject, timer };
+        environment.worker.postMessage({ id, event: payload, deadline: Date.now() + timeoutMs });
+      });
+      return result as T;
+    } finally {
+      environment.pending = undefined;
+      this.#release(environment);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#environments].map((environment) => this.#discard(environment)));
+  }
+
+  #acquire(): Promise<Environment> {
+    if (this.#stopped)
+      return Promise.reject(new Error(`${this.#definition.functionName} is stopped`));
+    for (const environment of this.#environments) {
+      if (!environment.busy) {
+        environment.busy = true;
+        return Promise.resolve(environment);
+      }
+    }
+    if (this.#environments.size < this.#maxConcurrency) {
+      const environment = this.#spawn();
+      environment.busy = true;
+      return Promise.resolve(environment);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(environment: Environment): void {
+    if (!this.#environments.has(environment)) {
+      // It was discarded (timeout, crash): a waiter gets a fresh one.
+      const next = this.#waiting.shift();
+      if (next && !this.#stopped) {
+        const fresh = this.#spawn();
+        fresh.busy = true;
+        next(fresh);
+      }
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next) next(environment);
+    else environment.busy = false;
+  }
+
+  #spawn(): Environment {
+    const d = this.#definition;
+    const worker = new Worker(WORKER_FILE, {
+      workerData: {
+        handlerFile: d.handlerFile,
+        handlerName: d.handlerName,
+        functionName: d.functionName,
+        functionArn: d.functionArn,
+        memorySize: d.memorySize,
+      },
+      env: { ...d.environment },
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: d.memorySize },
+    });
+    worker.stdout
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => this.#logSink(d.functionName, 'stdout', chunk));
+    worker.stderr
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => this.#logSink(d.functionName, 'stderr', chunk));
+
+    let settleReady: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      settleReady = { resolve, reject };
+    });
+    ready.catch(() => {});
+    const environment: Environment = { worker, ready, busy: false };
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') settleReady?.resolve();
+      else if (message.type === 'init-error') {
+        settleReady?.reject(
+          new FunctionError(
+            d.functionName,
+            `Runtime.${message.error.errorType}`,
+            message.error.errorMessage,
+          ),
+        );
+      } else if (message.type === 'result' && environment.pending?.id === message.id) {
+        const { resolve, reject, timer } = environment.pending;
+        clearTimeout(timer);
+        if (message.ok) resolve(JSON.parse(message.result));
+        else
+          reject(
+            new FunctionError(d.functionName, message.error.errorType, message.error.errorMessage),
+          );
+      }
+    });
+    const onExit = (error?: Error) => {
+      settleReady?.reject(
+        error ?? new FunctionError(d.functionName, 'Runtime.ExitError', 'The environment exited'),
+      );
+      if (environment.pending) {
+        clearTimeout(environment.pending.timer);
+        environment.pending.reject(
+          new FunctionError(
+            d.functionName,
+            'Runtime.ExitError',
+            error?.message ?? 'The environment exited during the invocation',
+          ),
+        );
+      }
+      this.#environments.delete(environment);
+    };
+    worker.once('error', (error) => onExit(error));
+    worker.once('exit', () => onExit());
+    this.#environments.add(environment);
+    return environment;
+  }
+
+  #discard(environment: Environment): Promise<number> {
+    this.#environments.delete(environment);
+    return environment.worker.terminate();
+  }
+}
+
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: { errorType: string; errorMessage: string } }
+  | { type: 'result'; id: number; ok: true; result: string }
+  | { type: 'result'; id: number; ok: false; error: { errorType: string; errorMessage: string } };

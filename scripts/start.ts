@@ -1,0 +1,85 @@
+// This machine may run Node.js 20; Lambda runs 22. The SDK's notice about it is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { JavaMissingError } from '../emulator/dynamodb-local.js';
+import { startEmulator } from '../emulator/emulator.js';
+
+/*
+ * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.
+ * API_PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), DATA_DIR (.data; `memory` for none).
+ */
+const port = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    console.error(`${name} must be a port number, got "${process.env[name]}"`);
+    process.exit(2);
+  }
+  return value;
+};
+
+// A .env file (see .env.example) sets defaults; the real environment wins.
+if (existsSync('.env')) loadEnvKeepingExisting('.env');
+
+const dataDirSetting = process.env.DATA_DIR ?? '.data';
+const dataDir = dataDirSetting === 'memory' ? undefined : resolve(dataDirSetting);
+const started = Date.now();
+
+try {
+  const emulator = await startEmulator({
+    apiPort: port('API_PORT', 3000),
+    dynamodbPort: port('DYNAMODB_PORT', 8000),
+    sqsPort: port('SQS_PORT', 9324),
+    dataDir,
+  });
+  const { endpoints, outputs } = emulator;
+  console.log(
+    [
+      `Webhook receiver ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  API        ${endpoints.api}/api/webhooks/{stripe|bigcommerce}`,
+      `  health     ${endpoints.api}/_emulator/health`,
+      `  DynamoDB   ${endpoints.dynamodb}  table ${outputs.TableName}`,
+      `  SQS/SNS    ${endpoints.sqs}`,
+      `  data       ${dataDir ?? 'in memory'}${process.env.FAULT_INJECTION === '1' ? '\n  fault injection ON (x-fault-fail-attempts)' : ''}`,
+      '  status     npm run webhooks -- status <id>',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping…`);
+    const force = setTimeout(() => {
+      console.error('Still stopping after 9 s; exiting anyway.');
+      process.exit(1);
+    }, 9_000);
+    force.unref();
+    await emulator.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  if (error instanceof JavaMissingError) {
+    console.error(error.message);
+    process.exit(3);
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    console.error(
+      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT or SQS_PORT.`,
+    );
+    process.exit(4);
+  }
+  console.error(error);
+  process.exit(1);
+}
+
+function loadEnvKeepingExisting(file: string): void {
+  const before = { ...process.env };
+  process.loadEnvFile(file);
+  Object.assign(process.env, before);
+}

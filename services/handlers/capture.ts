@@ -1,0 +1,69 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { toHttpError } from '../shared/http-errors.js';
+import { errorFields, logger } from '../shared/logger.js';
+import { captureWebhook } from '../webhooks/capture-webhook.js';
+import { captureDependencies } from './dependencies.js';
+
+/** POST /api/webhooks/{provider}: verify, store, answer. */
+export async function handler(
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const provider = event.pathParameters?.provider ?? '';
+  const rawBody =
+    event.body === undefined
+      ? ''
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  const receivedAt = new Date();
+  try {
+    const result = await captureWebhook(captureDependencies(), {
+      provider,
+      rawBody,
+      headers: lowerCaseHeaders(event.headers),
+      receivedAt,
+    });
+    logger.info(
+      {
+        event: result.duplicate ? 'capture.duplicate' : 'capture.stored',
+        webhookId: result.id,
+        provider: result.provider,
+        eventType: result.event.eventType,
+        providerEventId: result.event.eventId,
+      },
+      result.duplicate ? 'duplicate webhook acknowledged' : 'webhook stored',
+    );
+    return result.duplicate
+      ? json(200, { id: result.id, duplicate: true })
+      : json(202, { id: result.id });
+  } catch (error) {
+    const httpError = toHttpError(error);
+    const level = httpError.statusCode >= 500 ? 'error' : 'warn';
+    logger[level](
+      {
+        event: 'capture.rejected',
+        provider: provider.slice(0, 64),
+        status: httpError.statusCode,
+        ...errorFields(error),
+      },
+      'webhook not accepted',
+    );
+    return json(httpError.statusCode, httpError.body);
+  }
+}
+
+function lowerCaseHeaders(
+  headers: APIGatewayProxyEventV2['headers'],
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,44 @@
+/** Headers as the capture handler sees them: names lower-cased, as API Gateway HTTP APIs deliver them. */
+export type Headers = Readonly<Record<string, string | undefined>>;
+
+/** What a provider extracts from a request whose signature it has verified. */
+export interface VerifiedEvent {
+  /** The provider's own id for this event (Stripe `evt_…`, the `webhook-id` header, …). */
+  readonly eventId: string;
+  /** The provider's event type (`payment_intent.succeeded`, `store/order/created`, …). */
+  readonly eventType: string;
+  /** When the provider says the event happened, ISO 8601. Used to order events per resource. */
+  readonly occurredAt: string;
+  /** The parsed JSON body. */
+  readonly payload: unknown;
+}
+
+export interface VerifyInput {
+  /** The raw request body, byte for byte as received. Never a re-serialised object. */
+  readonly rawBody: string;
+  readonly headers: Headers;
+  /** The time of receipt; injected so tests control the clock. */
+  readonly receivedAt: Date;
+}
+
+export interface SignInput {
+  readonly rawBody: string;
+  /** Signing time; the sender's clock. */
+  readonly timestamp: Date;
+  /** Delivery/message id, for schemes that sign one (Standard Webhooks). Generated when absent. */
+  readonly eventId?: string;
+}
+
+/**
+ * A webhook sender. `verify` and `sign` sit side by side so that the receiver, the signing proxy
+ * and the tests use one implementation of each signature scheme.
+ */
+export interface Provider {
+  readonly name: string;
+  /** Header names (lower case) worth keeping with the stored webhook, for operators. */
+  readonly keptHeaders: readonly string[];
+  /** @throws SignatureVerificationError when the signature, secret or timestamp is wrong or missing. @throws InvalidEventError when the verified body is not a valid event. */
+  verify(input: VerifyInput): VerifiedEvent;
+  /** Returns the headers a real sender would attach (lower-case names). */
+  sign(input: SignInput): Record<string, string>;
+}

@@ -1,0 +1,42 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/*
+ * The one place that builds AWS clients, once per process. Endpoints come from the standard
+ * AWS_ENDPOINT_URL_<SERVICE> variables, which the local emulator and LocalStack set; on AWS
+ * they are absent and the SDK uses the regional endpoints.
+ * Short timeouts: a capture must answer 503 quickly when storage is down, well inside the
+ * function's timeout, so the sender retries instead of timing out.
+ */
+const requestHandler = { connectionTimeout: 1_000, requestTimeout: 5_000 };
+
+let documentClient: DynamoDBDocumentClient | undefined;
+let sqsClient: SQSClient | undefined;
+let snsClient: SNSClient | undefined;
+
+export function getDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(
+    new DynamoDBClient({ maxAttempts: 3, requestHandler }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
+  return documentClient;
+}
+
+export function getSqsClient(): SQSClient {
+  // With an explicit endpoint (local emulators), send there rather than to the QueueUrl's host.
+  sqsClient ??= new SQSClient({
+    maxAttempts: 3,
+    requestHandler,
+    useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS,
+  });
+  return sqsClient;
+}
+
+export function getSnsClient(): SNSClient {
+  snsClient ??= new SNSClient({ maxAttempts: 3, requestHandler });
+  return snsClient;
+}

@@ -1,0 +1,59 @@
+/** Base of every error this codebase throws on purpose. `code` is stable and safe to show callers. */
+export abstract class WebhookReceiverError extends Error {
+  abstract readonly code: string;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.context = options.context ?? {};
+  }
+}
+
+/** The signature, secret or timestamp did not verify. Nothing is stored. */
+export class SignatureVerificationError extends WebhookReceiverError {
+  readonly code = 'invalid_signature';
+}
+
+/** The body verified but is not an event this provider sends (bad JSON, missing id or type). */
+export class InvalidEventError extends WebhookReceiverError {
+  readonly code = 'invalid_event';
+}
+
+/** No provider is configured under the requested name. */
+export class UnknownProviderError extends WebhookReceiverError {
+  readonly code = 'unknown_provider';
+}
+
+/** The request body is over the size this receiver stores. */
+export class PayloadTooLargeError extends WebhookReceiverError {
+  readonly code = 'payload_too_large';
+}
+
+/** DynamoDB (or another store) could not be reached or refused the write; the sender should retry. */
+export class StorageUnavailableError extends WebhookReceiverError {
+  readonly code = 'storage_unavailable';
+}
+
+/** A required setting is missing or malformed. */
+export class ConfigurationError extends WebhookReceiverError {
+  readonly code = 'configuration_error';
+}
+
+/** A conditional status change lost its race or found the webhook in another state. */
+export class TransitionRejectedError extends WebhookReceiverError {
+  readonly code = 'transition_rejected';
+}
+
+/** A processor failed on purpose because fault injection asked it to. */
+export class InjectedFaultError extends WebhookReceiverError {
+  readonly code = 'injected_fault';
+}
+
+/** A processor could not apply the event; the attempt fails and is retried. */
+export class ProcessingError extends WebhookReceiverError {
+  readonly code = 'processing_failed';
+}

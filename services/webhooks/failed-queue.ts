@@ -1,0 +1,45 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Webhook } from './webhook.js';
+
+/** SQS allows 256 KiB per message; larger webhooks travel by id and are read from the table. */
+const INLINE_LIMIT_BYTES = 200 * 1024;
+
+export interface FailedQueueMessage {
+  readonly id: string;
+  readonly webhook?: Webhook;
+}
+
+export interface FailedQueue {
+  enqueue(webhook: Webhook): Promise<void>;
+}
+
+export function createFailedQueue(client: SQSClient, queueUrl: string): FailedQueue {
+  return {
+    async enqueue(webhook) {
+      const inline = JSON.stringify({ id: webhook.id, webhook } satisfies FailedQueueMessage);
+      const body =
+        Buffer.byteLength(inline) <= INLINE_LIMIT_BYTES
+          ? inline
+          : JSON.stringify({ id: webhook.id } satisfies FailedQueueMessage);
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: body,
+          MessageAttributes: {
+            webhookId: { DataType: 'String', StringValue: webhook.id },
+            provider: { DataType: 'String', StringValue: webhook.provider },
+            eventType: { DataType: 'String', StringValue: webhook.eventType },
+          },
+        }),
+      );
+    },
+  };
+}
+
+/** Reads a failed-queue message body; throws on anything that is not one. */
+export function parseFailedQueueMessage(body: string): FailedQueueMessage {
+  const parsed = JSON.parse(body) as Partial<FailedQueueMessage>;
+  if (typeof parsed.id !== 'string')
+    throw new Error('A failed-queue message must carry the webhook id.');
+  return parsed as FailedQueueMessage;
+}

@@ -1,0 +1,211 @@
+import type { Processor } from '../processors/processor.js';
+import { InjectedFaultError, TransitionRejectedError } from '../shared/errors.js';
+import { errorFields, type Logger } from '../shared/logger.js';
+import { FAULT_HEADER } from './capture-webhook.js';
+import type { FailedQueue } from './failed-queue.js';
+import type { OperatorNotifier } from './operator-notifier.js';
+import type { Outcome, Webhook, WebhookState } from './webhook.js';
+import type { WebhookStore } from './webhook-store.js';
+
+export interface ProcessDependencies {
+  readonly store: WebhookStore;
+  readonly failedQueue: FailedQueue;
+  readonly notifier: OperatorNotifier;
+  readonly processors: readonly Processor[];
+  readonly leaseSeconds: number;
+  readonly faultInjection: boolean;
+  readonly log: Logger;
+}
+
+/** Where an attempt came from: the first one from the table's stream, the retries from SQS. */
+export type AttemptTrigger =
+  | { readonly source: 'stream' }
+  | { readonly source: 'queue'; readonly receiveCount: number; readonly maxReceiveCount: number };
+
+/**
+ * `ack: true` means the trigger may forget this record (SQS deletes it, the stream moves on);
+ * `ack: false` means report it as a batch item failure so the trigger delivers it again.
+ */
+export interface AttemptReport {
+  readonly ack: boolean;
+  readonly result: 'completed' | 'failed' | 'dead' | 'skipped' | 'enqueue-failed';
+  readonly attempt?: number;
+  readonly outcome?: Outcome;
+  readonly reason?: string;
+}
+
+/**
+ * One processing attempt of one webhook, safe to run concurrently and repeatedly: the
+ * conditional claim lets exactly one runner own an attempt, and everything after it is
+ * conditional on still owning it.
+ */
+export async function processAttempt(
+  deps: ProcessDependencies,
+  webhook: Webhook,
+  trigger: AttemptTrigger,
+): Promise<AttemptReport> {
+  const log = deps.log.child({
+    webhookId: webhook.id,
+    provider: webhook.provider,
+    eventType: webhook.eventType,
+    trigger: trigger.source,
+  });
+
+  let claimed: WebhookState;
+  try {
+    claimed =
+      trigger.source === 'stream'
+        ? await deps.store.claim(webhook.id, { from: 'received', leaseSeconds: deps.leaseSeconds })
+        : await deps.store.claim(webhook.id, {
+            from: 'failed',
+            leaseSeconds: deps.leaseSeconds,
+            maxPriorAttempts: trigger.receiveCount,
+          });
+  } catch (error) {
+    if (!(error instanceof TransitionRejectedError)) throw error;
+    const current = error.context.current as WebhookState | undefined;
+    return handleLostClaim(deps, webhook, trigger, current, log);
+  }
+
+  const attempt = claimed.attempts;
+  const attemptLog = log.child({ attempt });
+  attemptLog.info({ event: 'attempt.started' }, 'processing attempt started');
+
+  try {
+    const result = await runProcessor(deps, webhook, attempt);
+    await deps.store.finish(webhook.id, attempt, 'completed', result);
+    attemptLog.info(
+      { event: 'attempt.completed', outcome: result.outcome, resource: result.resource },
+      'webhook completed',
+    );
+    return { ack: true, result: 'completed', attempt, outcome: result.outcome };
+  } catch (error) {
+    if (error instanceof TransitionRejectedError) {
+      // Our lease ran out and another runner took the webhook over; its result stands.
+      attemptLog.warn(
+        { event: 'attempt.superseded', ...errorFields(error) },
+        'attempt lost ownership',
+      );
+      return { ack: true, result: 'skipped', attempt, reason: 'superseded' };
+    }
+    return recordFailure(deps, webhook, trigger, attempt, error, attemptLog);
+  }
+}
+
+async function runProcessor(deps: ProcessDependencies, webhook: Webhook, attempt: number) {
+  if (deps.faultInjection) {
+    const failAttempts = Number.parseInt(webhook.headers[FAULT_HEADER] ?? '0', 10);
+    if (attempt <= failAttempts) {
+      throw new InjectedFaultError(`Injected failure of attempt ${attempt} of ${failAttempts}.`);
+    }
+  }
+  const processor = deps.processors.find((p) => p.handles(webhook));
+  if (!processor) return { outcome: 'ignored' as const };
+  return processor.process(webhook, { store: deps.store });
+}
+
+async function recordFailure(
+  deps: ProcessDependencies,
+  webhook: Webhook,
+  trigger: AttemptTrigger,
+  attempt: number,
+  error: unknown,
+  log: Logger,
+): Promise<AttemptReport> {
+  const fields = errorFields(error);
+  const lastError = {
+    code: fields.errorCode ?? fields.errorName,
+    message: fields.errorMessage.slice(0, 1000),
+  };
+
+  if (trigger.source === 'stream') {
+    await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError });
+    log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; queueing a retry');
+    return enqueueRetry(deps, webhook, attempt, log);
+  }
+
+  // The queue's redrive policy moves the message to the DLQ on the receive after this one.
+  const final =
+    trigger.receiveCount >= trigger.maxReceiveCount || attempt >= trigger.maxReceiveCount + 1;
+  if (!final) {
+    await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError });
+    log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; SQS will retry');
+    return { ack: false, result: 'failed', attempt };
+  }
+  const dead = await deps.store.finish(webhook.id, attempt, 'dead', { error: lastError });
+  log.error(
+    { event: 'webhook.dead', ...fields },
+    'webhook is dead after its last attempt; operator notified',
+  );
+  try {
+    await deps.notifier.webhookDead(webhook, dead);
+  } catch (notifyError) {
+    // The message still reaches the DLQ, whose depth alarm is the operator's backstop.
+    log.error(
+      { event: 'notify.failed', ...errorFields(notifyError) },
+      'could not notify the operator',
+    );
+  }
+  return { ack: false, result: 'dead', attempt };
+}
+
+async function enqueueRetry(
+  deps: ProcessDependencies,
+  webhook: Webhook,
+  attempt: number,
+  log: Logger,
+): Promise<AttemptReport> {
+  try {
+    await deps.failedQueue.enqueue(webhook);
+    await deps.store.markEnqueued(webhook.id, attempt);
+    return { ack: true, result: 'failed', attempt };
+  } catch (error) {
+    // The stream delivers the record again; the lost-claim path then enqueues once more.
+    log.error({ event: 'enqueue.failed', ...errorFields(error) }, 'could not queue the retry');
+    return { ack: false, result: 'enqueue-failed', attempt };
+  }
+}
+
+async function handleLostClaim(
+  deps: ProcessDependencies,
+  webhook: Webhook,
+  trigger: AttemptTrigger,
+  current: WebhookState | undefined,
+  log: Logger,
+): Promise<AttemptReport> {
+  const skip = (reason: string, ack = true): AttemptReport => {
+    log.info(
+      { event: 'attempt.skipped', reason, status: current?.status, attempts: current?.attempts },
+      'nothing to do',
+    );
+    return { ack, result: 'skipped', reason };
+  };
+  if (!current) return skip('missing');
+
+  if (trigger.source === 'stream') {
+    // A failure whose retry never reached the queue: queue it now.
+    if (current.status === 'failed' && current.enqueuedAttempt === undefined) {
+      return enqueueRetry(
+        deps,
+        webhook,
+        current.attempts,
+        log.child({ attempt: current.attempts }),
+      );
+    }
+    return skip(`already ${current.status}`);
+  }
+
+  switch (current.status) {
+    case 'completed':
+      return skip('already completed');
+    case 'failed':
+      // A second message for an attempt already made (a retried SendMessage): drop it.
+      return skip('duplicate message');
+    case 'dead':
+      // Leave it to SQS's redrive policy, so that every dead webhook's message is in the DLQ.
+      return skip('dead; left for the DLQ', false);
+    default:
+      // processing under a live lease, or not yet failed: try again after the visibility timeout.
+      return skip(`currently ${current.status}`, false);
+  }
+}

@@ -1,0 +1,28 @@
+import type { LastError, Outcome, WebhookState, WebhookStatus } from './webhook.js';
+
+/** What `webhooks status <id> --json` prints: a stable contract for scripts. */
+export interface StatusView {
+  readonly id: string;
+  readonly provider: string;
+  readonly type: string;
+  readonly status: WebhookStatus;
+  readonly attempts: number;
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+  readonly lastError?: LastError;
+  readonly outcome?: Outcome;
+}
+
+export function toStatusView(state: WebhookState): StatusView {
+  return {
+    id: state.id,
+    provider: state.provider,
+    type: state.eventType,
+    status: state.status,
+    attempts: state.attempts,
+    receivedAt: state.receivedAt,
+    updatedAt: state.updatedAt,
+    ...(state.lastError ? { lastError: state.lastError } : {}),
+    ...(state.status === 'completed' && state.outcome ? { outcome: state.outcome } : {}),
+  };
+}

@@ -1,0 +1,141 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { Profile } from './profile.js';
+import { WebhookFunction } from './webhook-function.js';
+
+/** The name of the stack in every target. */
+export const STACK_NAME = 'WebhookReceiver';
+
+/** The failed queue's redrive policy: the third receive moves a message to the DLQ. */
+export const MAX_RECEIVE_COUNT = 2;
+export const WEBHOOK_ROUTE = '/api/webhooks/{provider}';
+
+export interface WebhookStackProps extends StackProps {
+  readonly profile: Profile;
+}
+
+/**
+ * The single source of truth: the embedded emulator, LocalStack (cdklocal) and AWS (cdk deploy)
+ * all run this stack.
+ */
+export class WebhookStack extends Stack {
+  constructor(scope: Construct, id: string, props: WebhookStackProps) {
+    super(scope, id, props);
+    const { profile } = props;
+
+    const table = new Table(this, 'WebhooksTable', {
+      partitionKey: { name: 'PK', type: AttributeType.STRING },
+      sortKey: { name: 'SK', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      stream: StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: profile.name === 'aws' },
+      removalPolicy: profile.removalPolicy,
+    });
+
+    const deadLetterQueue = new Queue(this, 'DeadWebhooksQueue', {
+      retentionPeriod: profile.deadLetterRetention,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: profile.name === 'aws',
+    });
+    const failedQueue = new Queue(this, 'FailedWebhooksQueue', {
+      visibilityTimeout: profile.failedQueueVisibilityTimeout,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: profile.name === 'aws',
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    const operatorTopic = new Topic(this, 'OperatorTopic', {
+      displayName: 'Webhook receiver: operator notifications',
+    });
+
+    const common: Record<string, string> = {
+      TABLE_NAME: table.tableName,
+      RETENTION_DAYS: String(profile.retentionDays),
+      LOG_LEVEL: profile.logLevel,
+      STACK_PROFILE: profile.name,
+      ...(profile.faultInjection ? { FAULT_INJECTION: '1' } : {}),
+    };
+    const processing: Record<string, string> = {
+      ...common,
+      FAILED_QUEUE_URL: failedQueue.queueUrl,
+      OPERATOR_TOPIC_ARN: operatorTopic.topicArn,
+      LEASE_SECONDS: String(profile.leaseSeconds),
+      MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    };
+
+    const capture = new WebhookFunction(this, 'CaptureFunction', {
+      handler: 'capture',
+      description: 'Verifies and stores incoming webhooks',
+      timeout: profile.captureTimeout,
+      environment: {
+        ...common,
+        ...(profile.localSecrets
+          ? {
+              STRIPE_WEBHOOK_SECRET: profile.localSecrets.stripe,
+              BIGCOMMERCE_CLIENT_SECRET: profile.localSecrets.bigcommerce,
+            }
+          : {}),
+      },
+    });
+    table.grantWriteData(capture);
+
+    const processFn = new WebhookFunction(this, 'ProcessFunction', {
+      handler: 'process',
+      description: 'First processing attempt, from the table stream',
+      timeout: profile.processTimeout,
+      environment: processing,
+    });
+    table.grantReadWriteData(processFn);
+    failedQueue.grantSendMessages(processFn);
+    operatorTopic.grantPublish(processFn);
+    processFn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        bisectBatchOnError: true,
+        retryAttempts: profile.streamRetryAttempts,
+        reportBatchItemFailures: true,
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { SK: { S: FilterRule.isEqual('WEBHOOK') } } },
+          }),
+        ],
+      }),
+    );
+
+    const retryFn = new WebhookFunction(this, 'RetryFunction', {
+      handler: 'retry',
+      description: 'Retries failed webhooks from the failed queue; marks the last failure dead',
+      timeout: profile.processTimeout,
+      environment: processing,
+    });
+    table.grantReadWriteData(retryFn);
+    failedQueue.grantSendMessages(retryFn);
+    operatorTopic.grantPublish(retryFn);
+    retryFn.addEventSource(
+      new SqsEventSource(failedQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    const api = new HttpApi(this, 'HttpApi', { description: 'Webhook ingress' });
+    api.addRoutes({
+      path: WEBHOOK_ROUTE,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('CaptureIntegration', capture),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'FailedQueueUrl', { value: failedQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'OperatorTopicArn', { value: operatorTopic.topicArn });
+  }
+}
