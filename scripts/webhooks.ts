@@ -40,7 +40,12 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const id = rest[0];
       if (!id || !isWebhookId(id))
-        return fail(`status needs a webhook id (a UUID), got "${id ?? ''}".`, values.json, 2);
+        return fail(
+          `status needs a webhook id (a UUID), got "${id ?? ''}".`,
+          values.json,
+          2,
+          'invalid_argument',
+        );
       const target = await readEmbeddedTarget(apiUrl);
       const { store, close } = embeddedStore(target);
       try {
@@ -54,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     default:
-      return fail(`Unknown command "${command}".\n\n${USAGE}`, values.json, 2);
+      return fail(`Unknown command "${command}".\n\n${USAGE}`, values.json, 2, 'invalid_argument');
   }
 }
 

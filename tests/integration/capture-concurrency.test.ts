@@ -1,0 +1,124 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../emulator/local-aws.js';
+import { createProviders } from '../../services/providers/registry.js';
+import { StorageUnavailableError } from '../../services/shared/errors.js';
+import { toHttpError } from '../../services/shared/http-errors.js';
+import {
+  type CaptureDependencies,
+  captureWebhook,
+} from '../../services/webhooks/capture-webhook.js';
+import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
+import { bigcommerceEvent, stripeEvent } from '../helpers/events.js';
+import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
+import { signedHeaders } from '../helpers/signed-request.js';
+
+let storage: LocalStorage;
+let deps: CaptureDependencies;
+const providers = createProviders({
+  stripe: [LOCAL_DEFAULT_SECRETS.stripe],
+  bigcommerce: [LOCAL_DEFAULT_SECRETS.bigcommerce],
+});
+
+beforeAll(async () => {
+  storage = await startLocalStorage();
+  deps = { providers, store: storage.store(), maxPayloadBytes: 256 * 1024, faultInjection: false };
+});
+afterAll(async () => {
+  await storage?.stop();
+});
+
+async function itemsOf(id: string) {
+  const { Items = [] } = await storage.documentClient.send(
+    new QueryCommand({
+      TableName: storage.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': `WH#${id}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Items;
+}
+
+describe('capture against DynamoDB Local', () => {
+  it.each(['stripe', 'bigcommerce'] as const)(
+    '20 concurrent captures of one %s event store one webhook: one created, 19 duplicates',
+    async (provider) => {
+      const rawBody = JSON.stringify(provider === 'stripe' ? stripeEvent() : bigcommerceEvent());
+      const headers = signedHeaders(provider, rawBody);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          captureWebhook(deps, { provider, rawBody, headers, receivedAt: new Date() }),
+        ),
+      );
+      const ids = new Set(results.map((r) => r.id));
+      expect(ids.size).toBe(1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(results.filter((r) => r.duplicate)).toHaveLength(19);
+
+      const [id] = [...ids] as [string];
+      const items = await itemsOf(id);
+      expect(items.map((i) => i.SK).sort()).toEqual(['STATUS', 'WEBHOOK']);
+      expect(items.find((i) => i.SK === 'STATUS')).toMatchObject({
+        status: 'received',
+        attempts: 0,
+        version: 1,
+      });
+      expect(items.find((i) => i.SK === 'WEBHOOK')).toMatchObject({ payload: rawBody, provider });
+    },
+  );
+
+  it('a duplicate days later keeps the first copy untouched', async () => {
+    const rawBody = JSON.stringify(stripeEvent());
+    const headers = signedHeaders('stripe', rawBody);
+    const first = await captureWebhook(deps, {
+      provider: 'stripe',
+      rawBody,
+      headers,
+      receivedAt: new Date(),
+    });
+    const before = await itemsOf(first.id);
+    // Re-signed now, as Stripe does on each retry; received three days later.
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    const laterDeps = { ...deps, store: storage.store({ now: () => later }) };
+    const again = await captureWebhook(laterDeps, {
+      provider: 'stripe',
+      rawBody,
+      headers: signedHeaders('stripe', rawBody, { timestamp: later }),
+      receivedAt: later,
+    });
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
+    expect(await itemsOf(first.id)).toEqual(before);
+  });
+
+  it('answers 503 storage_unavailable when DynamoDB cannot be reached', async () => {
+    // A port nothing listens on: the SDK fails to connect, as during an outage.
+    const client = new DynamoDBClient({
+      ...localClientConfig('http://127.0.0.1:9'),
+      maxAttempts: 2,
+    });
+    const unreachable = new WebhookStore({
+      client: DynamoDBDocumentClient.from(client),
+      tableName: storage.tableName,
+      retentionDays: 7,
+    });
+    const rawBody = JSON.stringify(stripeEvent());
+    const error = await captureWebhook(
+      { ...deps, store: unreachable },
+      {
+        provider: 'stripe',
+        rawBody,
+        headers: signedHeaders('stripe', rawBody),
+        receivedAt: new Date(),
+      },
+    ).catch((e: unknown) => e);
+    client.destroy();
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect(toHttpError(error)).toMatchObject({
+      statusCode: 503,
+      body: { error: { code: 'storage_unavailable' } },
+    });
+  });
+});
