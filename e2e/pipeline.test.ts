@@ -114,6 +114,17 @@ describe('failures, retries and the dead letter queue', () => {
     });
   });
 
+  it('takes over an attempt that crashed mid-way (function timed out) once its lease runs out', async () => {
+    const response = await stack.send('stripe', stripeEvent(), { 'x-fault-hang-attempts': '1' });
+    expect(response.status).toBe(202);
+    const state = await stack.waitForState(response.body.id, isFinal, 30_000);
+    expect(state).toMatchObject({ status: 'completed', attempts: 2, outcome: 'applied' });
+    const starts = stack.logs.filter(
+      (l) => l.webhookId === response.body.id && l.event === 'attempt.started',
+    );
+    expect(starts.map((l) => l.attempt)).toEqual([1, 2]);
+  });
+
   it('marks a webhook that always fails dead after 3 attempts and leaves its message in the DLQ', async () => {
     const before = await stack.queueDepth('DeadLetterQueueUrl');
     const response = await stack.send('bigcommerce', bigcommerceEvent(), {

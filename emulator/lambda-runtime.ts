@@ -198,7 +198,15 @@ export class LambdaFunction {
       } else if (message.type === 'result' && environment.pending?.id === message.id) {
         const { resolve, reject, timer } = environment.pending;
         clearTimeout(timer);
-        if (message.ok) resolve(JSON.parse(message.result));
+        if (message.ok && Buffer.byteLength(message.result) > MAX_PAYLOAD_BYTES) {
+          reject(
+            new FunctionError(
+              d.functionName,
+              'ResponseSizeTooLarge',
+              'Response payload exceeds 6 MB',
+            ),
+          );
+        } else if (message.ok) resolve(JSON.parse(message.result));
         else
           reject(
             new FunctionError(d.functionName, message.error.errorType, message.error.errorMessage),

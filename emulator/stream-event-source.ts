@@ -206,6 +206,8 @@ export class StreamEventSource {
       if (matchesAnyFilter(this.#settings.filters, record)) batch.push(record);
     }
     if (batch.length > 0) await this.#invokeWithRetries(batch);
+    // Stopped mid-batch: keep the checkpoint, so the next start delivers the batch again.
+    if (this.#abort.signal.aborted) return;
     if (lastTaken) this.#advance(shardId, lastTaken);
   }
 

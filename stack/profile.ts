@@ -11,10 +11,14 @@ export interface Profile {
   readonly name: ProfileName;
   readonly captureTimeout: Duration;
   readonly processTimeout: Duration;
-  /** Must be at least the retry function's timeout (a Lambda requirement for SQS triggers). */
+  /** At least the retry function's timeout (a Lambda requirement) and longer than the lease. */
   readonly failedQueueVisibilityTimeout: Duration;
   readonly deadLetterRetention: Duration;
-  /** How long an attempt owns a webhook; longer than the processing functions' timeout. */
+  /**
+   * How long an attempt owns a webhook: longer than the processing functions' timeout (a live
+   * attempt is never taken over) and shorter than the queue's visibility timeout (a crashed
+   * retry's lease has run out when SQS delivers its message again).
+   */
   readonly leaseSeconds: number;
   /** How long webhooks are kept, longer than any sender retries (Stripe: three days). */
   readonly retentionDays: number;
@@ -42,11 +46,11 @@ export function resolveProfile(
       name,
       captureTimeout: Duration.seconds(10),
       processTimeout: Duration.seconds(5),
-      failedQueueVisibilityTimeout: Duration.seconds(5),
+      failedQueueVisibilityTimeout: Duration.seconds(8),
       deadLetterRetention: Duration.days(14),
       leaseSeconds: 6,
       retentionDays: 7,
-      streamRetryAttempts: 3,
+      streamRetryAttempts: 10,
       logLevel: env.LOG_LEVEL ?? 'info',
       faultInjection: env.FAULT_INJECTION === '1',
       removalPolicy: RemovalPolicy.DESTROY,

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { toHttpError } from '../shared/http-errors.js';
 import { errorFields, logger } from '../shared/logger.js';
 import { captureWebhook } from '../webhooks/capture-webhook.js';
-import { captureDependencies } from './dependencies.js';
+import { captureDependencies } from './capture-dependencies.js';
 
 /** POST /api/webhooks/{provider}: verify, store, answer. */
 export async function handler(

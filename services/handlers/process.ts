@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { errorFields, logger } from '../shared/logger.js';
 import { processAttempt } from '../webhooks/process-webhook.js';
 import type { Webhook } from '../webhooks/webhook.js';
-import { processDependencies } from './dependencies.js';
+import { processDependencies } from './process-dependencies.js';
 
 /** DynamoDB stream (INSERT of a webhook item): the first processing attempt. */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {

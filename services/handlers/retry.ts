@@ -3,7 +3,7 @@ import { getSettings } from '../shared/config.js';
 import { errorFields, logger } from '../shared/logger.js';
 import { parseFailedQueueMessage } from '../webhooks/failed-queue.js';
 import { processAttempt } from '../webhooks/process-webhook.js';
-import { processDependencies } from './dependencies.js';
+import { processDependencies } from './process-dependencies.js';
 
 /** Failed-webhooks queue: the retries. A failure stays on the queue until SQS redelivers it. */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

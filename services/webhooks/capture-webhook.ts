@@ -1,12 +1,10 @@
 import type { Headers, Provider, VerifiedEvent } from '../providers/provider.js';
 import { getProvider } from '../providers/registry.js';
 import { PayloadTooLargeError } from '../shared/errors.js';
+import { FAULT_HEADERS } from './fault-injection.js';
 import type { Webhook } from './webhook.js';
 import { deriveWebhookId } from './webhook-id.js';
 import type { WebhookStore } from './webhook-store.js';
-
-/** A test-only request header; honoured only where the stack enables fault injection. */
-export const FAULT_HEADER = 'x-fault-fail-attempts';
 
 export interface CaptureDependencies {
   readonly providers: ReadonlyMap<string, Provider>;
@@ -72,7 +70,7 @@ function keptHeaders(
   headers: Headers,
   faultInjection: boolean,
 ): Record<string, string> {
-  const names = faultInjection ? [...provider.keptHeaders, FAULT_HEADER] : provider.keptHeaders;
+  const names = faultInjection ? [...provider.keptHeaders, ...FAULT_HEADERS] : provider.keptHeaders;
   const kept: Record<string, string> = {};
   for (const name of names) {
     const value = headers[name];

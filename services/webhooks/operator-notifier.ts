@@ -22,7 +22,7 @@ export function createOperatorNotifier(client: SNSClient, topicArn: string): Ope
             attempts: state.attempts,
             lastError: state.lastError,
             receivedAt: webhook.receivedAt,
-            redrive: `npm run webhooks -- redrive ${webhook.id}`,
+            inspect: `npm run webhooks -- status ${webhook.id}`,
           }),
           MessageAttributes: {
             webhookId: { DataType: 'String', StringValue: webhook.id },

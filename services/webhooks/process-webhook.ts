@@ -1,8 +1,8 @@
 import type { Processor } from '../processors/processor.js';
 import { InjectedFaultError, TransitionRejectedError } from '../shared/errors.js';
 import { errorFields, type Logger } from '../shared/logger.js';
-import { FAULT_HEADER } from './capture-webhook.js';
 import type { FailedQueue } from './failed-queue.js';
+import { injectedFaults } from './fault-injection.js';
 import type { OperatorNotifier } from './operator-notifier.js';
 import type { Outcome, Webhook, WebhookState } from './webhook.js';
 import type { WebhookStore } from './webhook-store.js';
@@ -94,9 +94,12 @@ export async function processAttempt(
 
 async function runProcessor(deps: ProcessDependencies, webhook: Webhook, attempt: number) {
   if (deps.faultInjection) {
-    const failAttempts = Number.parseInt(webhook.headers[FAULT_HEADER] ?? '0', 10);
-    if (attempt <= failAttempts) {
-      throw new InjectedFaultError(`Injected failure of attempt ${attempt} of ${failAttempts}.`);
+    const faults = injectedFaults(webhook.headers);
+    if (attempt <= faults.hangAttempts) await new Promise(() => {});
+    if (attempt <= faults.failAttempts) {
+      throw new InjectedFaultError(
+        `Injected failure of attempt ${attempt} of ${faults.failAttempts}.`,
+      );
     }
   }
   const processor = deps.processors.find((p) => p.handles(webhook));
@@ -192,6 +195,9 @@ async function handleLostClaim(
         log.child({ attempt: current.attempts }),
       );
     }
+    // An attempt still owns it (or crashed and its lease has not run out yet): ask the stream to
+    // deliver the record again; once the lease has run out, the claim takes the webhook over.
+    if (current.status === 'processing') return skip('processing under a lease', false);
     return skip(`already ${current.status}`);
   }
 

@@ -1,0 +1,25 @@
+import { processors } from '../processors/registry.js';
+import { getSnsClient, getSqsClient } from '../shared/aws-clients.js';
+import { getSettings } from '../shared/config.js';
+import { logger } from '../shared/logger.js';
+import { createFailedQueue } from '../webhooks/failed-queue.js';
+import { createOperatorNotifier } from '../webhooks/operator-notifier.js';
+import type { ProcessDependencies } from '../webhooks/process-webhook.js';
+import { getWebhookStore } from './webhook-store-instance.js';
+
+let processing: ProcessDependencies | undefined;
+
+/** Wiring for the process and retry handlers, built once per container on first use. */
+export function processDependencies(): ProcessDependencies {
+  const settings = getSettings();
+  processing ??= {
+    store: getWebhookStore(),
+    failedQueue: createFailedQueue(getSqsClient(), settings.failedQueueUrl),
+    notifier: createOperatorNotifier(getSnsClient(), settings.operatorTopicArn),
+    processors,
+    leaseSeconds: settings.leaseSeconds,
+    faultInjection: settings.faultInjection,
+    log: logger,
+  };
+  return processing;
+}
