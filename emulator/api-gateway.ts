@@ -68,6 +68,10 @@ async function invoke(
   reply: FastifyReply,
   options: ApiGatewayOptions,
 ) {
+  // API Gateway does not match a route whose path parameter would be empty (`/api/webhooks/`).
+  if (Object.values(request.params as Record<string, string>).some((value) => value === '')) {
+    return reply.code(404).send(errorBody('route_not_found', 'Not Found'));
+  }
   const event = toEvent(route.routeKey, request, options);
   let result: unknown;
   try {

@@ -53,7 +53,10 @@ export class LambdaFunction {
   readonly #maxConcurrency: number;
   readonly #logSink: LogSink;
   readonly #environments = new Set<Environment>();
-  readonly #waiting: Array<(environment: Environment) => void> = [];
+  readonly #waiting: Array<{
+    resolve: (environment: Environment) => void;
+    reject: (error: Error) => void;
+  }> = [];
   #nextId = 1;
   #stopped = false;
 
@@ -89,9 +92,11 @@ export class LambdaFunction {
     }
     const environment = await this.#acquire();
     try {
-      await environment.ready;
+      await withInitTimeout(environment.ready, this.#definition);
     } catch (error) {
       this.#discard(environment);
+      // The next waiter, if any, gets a fresh environment (and its own cold start).
+      this.#release(environment);
       throw error;
     }
     const id = this.#nextId++;
@@ -121,6 +126,15 @@ export class LambdaFunction {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const waiter of this.#waiting.splice(0)) {
+      waiter.reject(
+        new FunctionError(
+          this.#definition.functionName,
+          'Runtime.Stopped',
+          'The function was stopped',
+        ),
+      );
+    }
     await Promise.all([...this.#environments].map((environment) => this.#discard(environment)));
   }
 
@@ -138,7 +152,7 @@ export class LambdaFunction {
       environment.busy = true;
       return Promise.resolve(environment);
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   #release(environment: Environment): void {
@@ -148,12 +162,12 @@ export class LambdaFunction {
       if (next && !this.#stopped) {
         const fresh = this.#spawn();
         fresh.busy = true;
-        next(fresh);
+        next.resolve(fresh);
       }
       return;
     }
     const next = this.#waiting.shift();
-    if (next) next(environment);
+    if (next) next.resolve(environment);
     else environment.busy = false;
   }
 
@@ -202,7 +216,7 @@ export class LambdaFunction {
           reject(
             new FunctionError(
               d.functionName,
-              'ResponseSizeTooLarge',
+              'Function.ResponseSizeTooLarge',
               'Response payload exceeds 6 MB',
             ),
           );
@@ -239,6 +253,26 @@ export class LambdaFunction {
     this.#environments.delete(environment);
     return environment.worker.terminate();
   }
+}
+
+/** Lambda gives a function's initialisation 10 s (or its timeout, if longer) before it fails. */
+function withInitTimeout(ready: Promise<void>, definition: FunctionDefinition): Promise<void> {
+  const limitMs = Math.max(10, definition.timeoutSeconds) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new FunctionError(
+            definition.functionName,
+            'Runtime.InitTimeout',
+            `Init did not finish within ${limitMs / 1000} s`,
+          ),
+        ),
+      limitMs,
+    );
+  });
+  return Promise.race([ready, timeout]).finally(() => clearTimeout(timer));
 }
 
 type WorkerMessage =

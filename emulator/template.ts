@@ -48,7 +48,8 @@ export function resolveValue(value: unknown, context: ResolveContext): unknown {
       case 'Ref':
         return resolveRef(String(arg), context);
       case 'Fn::GetAtt': {
-        const [logicalId, attribute] = Array.isArray(arg) ? arg : String(arg).split('.');
+        // CloudFormation splits the dotted form at the first dot only: DB.Endpoint.Address.
+        const [logicalId, attribute] = Array.isArray(arg) ? arg : splitOnce(String(arg));
         return resolveGetAtt(String(logicalId), String(attribute), context);
       }
       case 'Fn::Join': {
@@ -101,8 +102,11 @@ function resolveRef(name: string, context: ResolveContext): string {
 
 function resolveGetAtt(logicalId: string, attribute: string, context: ResolveContext): string {
   const resource = context.resources.get(logicalId);
-  const value = resource?.attributes[attribute];
-  if (value === undefined) {
+  const value =
+    resource && Object.hasOwn(resource.attributes, attribute)
+      ? resource.attributes[attribute]
+      : undefined;
+  if (typeof value !== 'string') {
     throw new TemplateResolutionError(
       `Fn::GetAtt ${logicalId}.${attribute} is not known to the emulator`,
     );
@@ -115,9 +119,11 @@ function resolveSub(arg: unknown, context: ResolveContext): string {
     ? (arg as [string, Record<string, unknown>])
     : [String(arg), {}];
   return template.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-    if (name in variables) return String(resolveValue(variables[name], context));
+    // ${!Literal} is the escape for a literal ${Literal}.
+    if (name.startsWith('!')) return `\${${name.slice(1)}}`;
+    if (Object.hasOwn(variables, name)) return String(resolveValue(variables[name], context));
     if (name.includes('.')) {
-      const [id, attribute] = name.split('.', 2) as [string, string];
+      const [id, attribute] = splitOnce(name);
       return resolveGetAtt(id, attribute, context);
     }
     return resolveRef(name, context);
@@ -127,4 +133,9 @@ function resolveSub(arg: unknown, context: ResolveContext): string {
 /** The physical name AWS would generate is random; locally it is stable: `<stack>-<logicalId>`. */
 export function physicalName(stackName: string, logicalId: string, maxLength = 80): string {
   return `${stackName}-${logicalId}`.slice(0, maxLength);
+}
+
+function splitOnce(value: string): [string, string] {
+  const dot = value.indexOf('.');
+  return dot < 0 ? [value, ''] : [value.slice(0, dot), value.slice(dot + 1)];
 }

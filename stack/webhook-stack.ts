@@ -42,13 +42,15 @@ export class WebhookStack extends Stack {
 
     const deadLetterQueue = new Queue(this, 'DeadWebhooksQueue', {
       retentionPeriod: profile.deadLetterRetention,
+      // Dead webhooks wait here for a redrive; deleting the stack must not drop them on AWS.
+      removalPolicy: profile.removalPolicy,
       encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: profile.name === 'aws',
+      enforceSSL: true,
     });
     const failedQueue = new Queue(this, 'FailedWebhooksQueue', {
       visibilityTimeout: profile.failedQueueVisibilityTimeout,
       encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: profile.name === 'aws',
+      enforceSSL: true,
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 

@@ -1,5 +1,5 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { randomUUID } from 'node:crypto';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import {
   ConfigurationError,
   InvalidEventError,
@@ -76,52 +76,37 @@ export function createBigCommerceProvider(opts: BigCommerceProviderOptions): Pro
           'malformed_header',
         );
       }
-      const signedAt = Number(timestampHeader);
-
-      /*
-       * Why not Webhook#verify: it checks the timestamp against the wall clock (Date.now(), 5 min
-       * both ways) and takes no clock, so it would ignore `receivedAt` and reject every test or
-       * replay run on an injected clock. Instead the library's own `sign` computes the expected
-       * signature (same key handling, signed content and encoding as `verify`), we compare it in
-       * constant time against every `v1` entry, as `verify` does, and bound the timestamp against
-       * `receivedAt` ourselves. A unit test pins this to the library's `verify`.
-       */
-      const offered = signatureHeader
-        .split(' ')
-        .map((entry) => entry.split(','))
-        .filter(([version, sig]) => version === 'v1' && sig !== undefined && sig !== '')
-        .map(([, sig]) => Buffer.from(sig!, 'utf8'));
-      if (offered.length === 0) {
+      if (!/(?:^| )v1,[^ ,]/.test(signatureHeader)) {
         throw signatureError(
           'Malformed webhook-signature header: expected space-separated "v1,<base64>" entries. ' +
             'Forward the header exactly as BigCommerce sent it.',
           'malformed_header',
         );
       }
-      const signedDate = new Date(signedAt * 1000);
-      const matched = webhooks.some((wh) => {
-        const expected = Buffer.from(wh.sign(msgId, signedDate, rawBody).split(',')[1]!, 'utf8');
-        return offered.some(
-          (sig) => sig.length === expected.length && timingSafeEqual(sig, expected),
-        );
-      });
-      if (!matched) {
-        throw signatureError(
-          'No signature in the webhook-signature header matches any configured BigCommerce ' +
-            'client secret. Are you passing the raw request body, byte for byte, and is ' +
-            'BIGCOMMERCE_CLIENT_SECRET the client secret of the app that registered this webhook?',
-          'no_matching_signature',
-        );
-      }
+      const signedAt = Number(timestampHeader);
 
+      /*
+       * The official library's Webhook#verify checks the signature: it recomputes it, compares it in
+       * constant time against every `v1` entry, and bounds the timestamp against the wall clock
+       * (Date.now(), 5 min both ways), a clock it does not let us inject. All we add is the same
+       * bound against the injected `receivedAt`, checked first. In production receivedAt is the
+       * current time, so the two bounds agree; the library's wall-clock rejection (mapped to the
+       * same reasons) surfaces only when receivedAt is far from Date.now(), e.g. a test or replay
+       * that injects a clock without also setting the system time.
+       */
       const receivedAtSeconds = Math.floor(receivedAt.getTime() / 1000);
       const skew = receivedAtSeconds - signedAt;
+      const timing = {
+        signedAt,
+        receivedAt: receivedAtSeconds,
+        toleranceSeconds: TOLERANCE_SECONDS,
+      };
       if (skew > TOLERANCE_SECONDS) {
         throw signatureError(
           `The webhook-timestamp is ${skew} s old, beyond the ${TOLERANCE_SECONDS} s tolerance. ` +
             'This is a replay or a long-delayed delivery; check the clocks and any queue in between.',
           'timestamp_too_old',
-          { signedAt, receivedAt: receivedAtSeconds, toleranceSeconds: TOLERANCE_SECONDS },
+          timing,
         );
       }
       if (-skew > TOLERANCE_SECONDS) {
@@ -129,11 +114,41 @@ export function createBigCommerceProvider(opts: BigCommerceProviderOptions): Pro
           `The webhook-timestamp is ${-skew} s in the future, beyond the ${TOLERANCE_SECONDS} s ` +
             'tolerance. Check the clocks of the sender and this receiver.',
           'timestamp_in_future',
-          { signedAt, receivedAt: receivedAtSeconds, toleranceSeconds: TOLERANCE_SECONDS },
+          timing,
         );
       }
 
-      return toVerifiedEvent(msgId, rawBody);
+      const signed = {
+        [ID_HEADER]: msgId,
+        [TIMESTAMP_HEADER]: timestampHeader,
+        [SIGNATURE_HEADER]: signatureHeader,
+      };
+      let unexpected: unknown;
+      for (const webhook of webhooks) {
+        const outcome = libraryVerify(webhook, rawBody, signed);
+        if (outcome === 'verified') return toVerifiedEvent(msgId, rawBody);
+        if (outcome === 'no_match') continue;
+        if (outcome === 'too_old' || outcome === 'too_new') {
+          // Within tolerance of receivedAt (checked above) but not of this machine's clock.
+          const tooOld = outcome === 'too_old';
+          throw signatureError(
+            `The webhook-timestamp is more than ${TOLERANCE_SECONDS} s ` +
+              `${tooOld ? 'older than' : 'ahead of'} this machine's clock, although it is within ` +
+              'tolerance of the time of receipt. Is the time of receipt taken from the current clock?',
+            tooOld ? 'timestamp_too_old' : 'timestamp_in_future',
+            { ...timing, clock: 'system' },
+          );
+        }
+        unexpected ??= outcome.error;
+      }
+      throw signatureError(
+        'No signature in the webhook-signature header matches any configured BigCommerce ' +
+          'client secret. Are you passing the raw request body, byte for byte, and is ' +
+          'BIGCOMMERCE_CLIENT_SECRET the client secret of the app that registered this webhook?',
+        'no_matching_signature',
+        {},
+        unexpected,
+      );
     },
 
     sign({ rawBody, timestamp, eventId }: SignInput): Record<string, string> {
@@ -150,12 +165,40 @@ export function createBigCommerceProvider(opts: BigCommerceProviderOptions): Pro
   };
 }
 
+type LibraryOutcome = 'verified' | 'no_match' | 'too_old' | 'too_new' | { readonly error: unknown };
+
+/**
+ * Runs the library's Webhook#verify and classifies how it ended, by its WebhookVerificationError
+ * messages (standardwebhooks 1.1.x, node_modules/standardwebhooks/dist/index.js). jsonParse is off
+ * so that a verified body that is not JSON reaches toVerifiedEvent's InvalidEventError instead of
+ * surfacing as the library's SyntaxError.
+ */
+function libraryVerify(
+  webhook: Webhook,
+  rawBody: string,
+  headers: Record<string, string>,
+): LibraryOutcome {
+  try {
+    webhook.verify(rawBody, headers, { jsonParse: false });
+    return 'verified';
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) {
+      if (error.message === 'No matching signature found') return 'no_match';
+      if (error.message === 'Message timestamp too old') return 'too_old';
+      if (error.message === 'Message timestamp too new') return 'too_new';
+    }
+    return { error };
+  }
+}
+
 function signatureError(
   message: string,
   reason: string,
   context: Record<string, unknown> = {},
+  cause?: unknown,
 ): SignatureVerificationError {
   return new SignatureVerificationError(message, {
+    ...(cause === undefined ? {} : { cause }),
     context: { provider: 'bigcommerce', reason, ...context },
   });
 }

@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBigCommerceProvider } from '../../../services/providers/bigcommerce.js';
 import {
   ConfigurationError,
@@ -12,7 +12,8 @@ import { bigcommerceEvent } from '../../helpers/events.js';
 const SECRET = 'unittestprimaryclientsecret0123456789abc';
 const ROTATED_SECRET = 'unittestrotatedclientsecret0123456789abc';
 const WRONG_SECRET = 'unittestwrongclientsecret000123456789abc';
-// Far from the wall clock on purpose: passing proves verification uses the injected receivedAt.
+// A fixed receipt time. The library's verify reads the wall clock, so each test pins the system
+// time to NOW as well: in production receivedAt is the current time, so that is faithful.
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 const NOW_S = Math.floor(NOW.getTime() / 1000);
 const MSG_ID = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
@@ -58,6 +59,16 @@ function expectSignatureError(fn: () => unknown, reason: string): SignatureVerif
 }
 
 describe('bigcommerce provider', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
   it('is named bigcommerce and keeps the Standard Webhooks headers', () => {
     expect(provider.name).toBe('bigcommerce');
     expect(provider.keptHeaders).toEqual(
@@ -100,24 +111,92 @@ describe('bigcommerce provider', () => {
     expect(headers).toMatchObject(librarySign(rawBody));
   });
 
-  it("agrees with the library's own verify, which only runs on the wall clock", () => {
+  it("verifies through the library's Webhook#verify: what it accepts or rejects, we do", () => {
+    const verifySpy = vi.spyOn(Webhook.prototype, 'verify');
     const rawBody = body();
-    const now = new Date();
-    const headers = provider.sign({ rawBody, timestamp: now });
+    const headers = librarySign(rawBody);
 
     expect(library().verify(rawBody, headers)).toEqual(JSON.parse(rawBody));
-    expect(provider.verify({ rawBody, headers, receivedAt: now }).payload).toEqual(
+    expect(provider.verify({ rawBody, headers, receivedAt: NOW }).payload).toEqual(
       JSON.parse(rawBody),
     );
+    expect(verifySpy).toHaveBeenLastCalledWith(rawBody, headers, { jsonParse: false });
 
     const tampered = rawBody.replace('store/order/created', 'store/order/updated');
     expect(() => library().verify(tampered, headers)).toThrow(WebhookVerificationError);
-    expect(() => provider.verify({ rawBody: tampered, headers, receivedAt: now })).toThrow(
-      SignatureVerificationError,
+    const err = expectSignatureError(
+      () => provider.verify({ rawBody: tampered, headers, receivedAt: NOW }),
+      'no_matching_signature',
     );
-    // And the reason we cannot call verify: it ignores our clock.
-    const signedAtNow = librarySign(rawBody);
-    expect(() => library().verify(rawBody, signedAtNow)).toThrow(/too old/);
+    expect(verifySpy).toHaveBeenLastCalledWith(tampered, headers, { jsonParse: false });
+    expect(err.cause).toBeUndefined();
+  });
+
+  it('checks the injected receivedAt before calling the library', () => {
+    const verifySpy = vi.spyOn(Webhook.prototype, 'verify');
+    const rawBody = body();
+    // Fresh by the wall clock, so only our receivedAt bound can reject it.
+    const headers = librarySign(rawBody);
+
+    expectSignatureError(
+      () => provider.verify({ rawBody, headers, receivedAt: new Date(NOW.getTime() + 301_000) }),
+      'timestamp_too_old',
+    );
+    expectSignatureError(
+      () => provider.verify({ rawBody, headers, receivedAt: new Date(NOW.getTime() - 301_000) }),
+      'timestamp_in_future',
+    );
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['too old', 3600, 'timestamp_too_old', /older than this machine's clock/],
+    ['too new', -3600, 'timestamp_in_future', /ahead of this machine's clock/],
+  ])(
+    "maps the library's wall-clock %s to a timestamp reason when receivedAt is far from it",
+    (_, wallClockOffsetSeconds, reason, message) => {
+      vi.setSystemTime(NOW.getTime() + wallClockOffsetSeconds * 1000);
+      const rawBody = body();
+
+      const err = expectSignatureError(
+        () => provider.verify({ rawBody, headers: librarySign(rawBody), receivedAt: NOW }),
+        reason,
+      );
+      expect(err.message).toMatch(message);
+      expect(err.context).toMatchObject({ signedAt: NOW_S, receivedAt: NOW_S, clock: 'system' });
+    },
+  );
+
+  it.each([
+    ['an unexpected library error', new WebhookVerificationError('Invalid Signature Headers')],
+    ['a non-library error', new TypeError('boom')],
+  ])('reports %s as no_matching_signature with it as the cause', (_, libraryError) => {
+    vi.spyOn(Webhook.prototype, 'verify').mockImplementation(() => {
+      throw libraryError;
+    });
+    const rawBody = body();
+
+    const err = expectSignatureError(
+      () => provider.verify({ rawBody, headers: librarySign(rawBody), receivedAt: NOW }),
+      'no_matching_signature',
+    );
+    expect(err.cause).toBe(libraryError);
+  });
+
+  it('tries the next secret after the library throws for one', () => {
+    const rotating = createBigCommerceProvider({ clientSecrets: [SECRET, ROTATED_SECRET] });
+    const verifySpy = vi.spyOn(Webhook.prototype, 'verify').mockImplementationOnce(() => {
+      throw new WebhookVerificationError('Invalid Signature Headers');
+    });
+    const rawBody = body();
+
+    const verified = rotating.verify({
+      rawBody,
+      headers: librarySign(rawBody, { secret: ROTATED_SECRET }),
+      receivedAt: NOW,
+    });
+    expect(verified.eventId).toBe(MSG_ID);
+    expect(verifySpy).toHaveBeenCalledTimes(2);
   });
 
   it('rejects a tampered body and asks whether the raw body is being passed', () => {
@@ -297,6 +376,14 @@ describe('bigcommerce provider', () => {
         rotating.verify({ rawBody: 'nope', headers: librarySign('nope'), receivedAt: NOW }),
       ),
     );
+    // The library's wall-clock rejection, with receivedAt far from the system time.
+    vi.setSystemTime(NOW.getTime() + 3600_000);
+    errors.push(
+      captureError(() =>
+        rotating.verify({ rawBody, headers: librarySign(rawBody), receivedAt: NOW }),
+      ),
+    );
+    expect(errors).toHaveLength(failures.length + 2);
 
     for (const err of errors) {
       const text = `${err.message}\n${JSON.stringify((err as SignatureVerificationError).context)}`;

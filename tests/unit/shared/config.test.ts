@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../../services/shared/config.js';
+import { ConfigurationError } from '../../../services/shared/errors.js';
+
+const FULL_ENV = {
+  TABLE_NAME: 'webhooks',
+  FAILED_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/failed',
+  OPERATOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:operator',
+  STRIPE_WEBHOOK_SECRET: 'whsec_a',
+  BIGCOMMERCE_CLIENT_SECRET: 'bc_a',
+};
+
+function configurationError(read: () => unknown): ConfigurationError {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return error as ConfigurationError;
+  }
+  throw new Error('expected a ConfigurationError, none was thrown');
+}
+
+describe('readSettings: required settings', () => {
+  it.each([
+    ['tableName', 'TABLE_NAME'],
+    ['failedQueueUrl', 'FAILED_QUEUE_URL'],
+    ['operatorTopicArn', 'OPERATOR_TOPIC_ARN'],
+    ['stripeSecrets', 'STRIPE_WEBHOOK_SECRET'],
+    ['bigcommerceSecrets', 'BIGCOMMERCE_CLIENT_SECRET'],
+  ] as const)('%s throws a ConfigurationError naming %s when it is missing', (key, variable) => {
+    const env: Record<string, string> = { ...FULL_ENV };
+    delete env[variable];
+    const error = configurationError(() => readSettings(env)[key]);
+    expect(error.message).toContain(variable);
+    expect(error.code).toBe('configuration_error');
+    expect(error.context).toEqual({ setting: variable });
+  });
+
+  it.each(['', '   '])('treats a blank value (%j) as missing', (blank) => {
+    const error = configurationError(
+      () => readSettings({ ...FULL_ENV, TABLE_NAME: blank }).tableName,
+    );
+    expect(error.message).toContain('TABLE_NAME');
+  });
+
+  it('returns the values that are set', () => {
+    const settings = readSettings(FULL_ENV);
+    expect(settings.tableName).toBe('webhooks');
+    expect(settings.failedQueueUrl).toBe(FULL_ENV.FAILED_QUEUE_URL);
+    expect(settings.operatorTopicArn).toBe(FULL_ENV.OPERATOR_TOPIC_ARN);
+  });
+});
+
+describe('readSettings: laziness', () => {
+  it('does not throw for missing settings until one is read', () => {
+    expect(() => readSettings({})).not.toThrow();
+  });
+
+  it('reads tableName without requiring any secret', () => {
+    // The process function has no provider secrets and must still start.
+    const settings = readSettings({ TABLE_NAME: 'webhooks' });
+    expect(settings.tableName).toBe('webhooks');
+    expect(() => settings.stripeSecrets).toThrow(ConfigurationError);
+  });
+
+  it('reads each setting once: later changes to the environment are not seen', () => {
+    const env: Record<string, string | undefined> = { ...FULL_ENV };
+    const settings = readSettings(env);
+    expect(settings.tableName).toBe('webhooks');
+    env.TABLE_NAME = 'changed';
+    expect(settings.tableName).toBe('webhooks');
+  });
+});
+
+describe('readSettings: secret lists', () => {
+  it('splits on commas, trims, and drops empty entries', () => {
+    const settings = readSettings({
+      STRIPE_WEBHOOK_SECRET: ' whsec_new , whsec_old,,  ',
+      BIGCOMMERCE_CLIENT_SECRET: 'bc_only',
+    });
+    expect(settings.stripeSecrets).toEqual(['whsec_new', 'whsec_old']);
+    expect(settings.bigcommerceSecrets).toEqual(['bc_only']);
+  });
+
+  it('keeps the order, current secret first', () => {
+    const settings = readSettings({ BIGCOMMERCE_CLIENT_SECRET: 'b,a,c' });
+    expect(settings.bigcommerceSecrets).toEqual(['b', 'a', 'c']);
+  });
+});
+
+describe('readSettings: integers', () => {
+  it('uses the defaults when unset or empty', () => {
+    const settings = readSettings({ MAX_PAYLOAD_BYTES: '' });
+    expect(settings.maxPayloadBytes).toBe(256 * 1024);
+    expect(settings.retentionDays).toBe(30);
+    expect(settings.leaseSeconds).toBe(60);
+    expect(settings.maxReceiveCount).toBe(2);
+  });
+
+  it('parses positive integers', () => {
+    const settings = readSettings({
+      MAX_PAYLOAD_BYTES: '1024',
+      RETENTION_DAYS: '7',
+      LEASE_SECONDS: '15',
+      MAX_RECEIVE_COUNT: '3',
+    });
+    expect(settings.maxPayloadBytes).toBe(1024);
+    expect(settings.retentionDays).toBe(7);
+    expect(settings.leaseSeconds).toBe(15);
+    expect(settings.maxReceiveCount).toBe(3);
+  });
+
+  it.each([
+    ['zero', '0'],
+    ['negative', '-5'],
+    ['fraction', '1.5'],
+    ['text', 'sixty'],
+    ['blank', '  '],
+    ['infinite', 'Infinity'],
+  ])('rejects a %s value, naming the setting and the value', (_label, raw) => {
+    const error = configurationError(() => readSettings({ LEASE_SECONDS: raw }).leaseSeconds);
+    expect(error.message).toContain('LEASE_SECONDS');
+    expect(error.message).toContain(`"${raw}"`);
+    expect(error.context).toEqual({ setting: 'LEASE_SECONDS' });
+  });
+
+  it('only fails the setting that is malformed', () => {
+    const settings = readSettings({ RETENTION_DAYS: 'x', LEASE_SECONDS: '10' });
+    expect(settings.leaseSeconds).toBe(10);
+    expect(() => settings.retentionDays).toThrow(ConfigurationError);
+  });
+});
+
+describe('readSettings: optional settings', () => {
+  it.each([
+    ['1', true],
+    [undefined, false],
+    ['', false],
+    ['0', false],
+    ['true', false],
+    ['yes', false],
+    [' 1', false],
+    ['1 ', false],
+    ['11', false],
+  ])('faultInjection for FAULT_INJECTION=%j is %s', (value, expected) => {
+    expect(readSettings({ FAULT_INJECTION: value }).faultInjection).toBe(expected);
+  });
+
+  it('defaults logLevel to info and profile to aws', () => {
+    const settings = readSettings({});
+    expect(settings.logLevel).toBe('info');
+    expect(settings.profile).toBe('aws');
+  });
+
+  it('reads LOG_LEVEL and STACK_PROFILE', () => {
+    const settings = readSettings({ LOG_LEVEL: 'debug', STACK_PROFILE: 'local' });
+    expect(settings.logLevel).toBe('debug');
+    expect(settings.profile).toBe('local');
+  });
+});

@@ -1,0 +1,298 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
+import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
+
+// Synthesis bundles three functions with esbuild: allow for a slow machine.
+const SYNTH_TIMEOUT_MS = 120_000;
+
+const PROFILES: readonly ProfileName[] = ['local', 'aws'];
+
+/** A developer's shell: fault injection on and their own secrets, as `npm start` reads `.env`. */
+const DEV_ENV = {
+  FAULT_INJECTION: '1',
+  STRIPE_WEBHOOK_SECRET: 'whsec_from_the_developer_env',
+  BIGCOMMERCE_CLIENT_SECRET: 'bigcommerce_secret_from_the_developer_env',
+};
+
+function synth(profile: ProfileName, env: Record<string, string>): Template {
+  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, env) });
+  return Template.fromStack(stack);
+}
+
+/** The logical id and resource of the only resource of `type` (optionally: whose id starts so). */
+function only(templ: Template, type: string, idPrefix = '') {
+  const found = Object.entries(templ.findResources(type)).filter(([id]) => id.startsWith(idPrefix));
+  expect(found.map(([id]) => id)).toHaveLength(1);
+  const [id, resource] = found[0]!;
+  return { id, resource, props: resource.Properties };
+}
+
+/** Every function's environment variables, by logical id; never vacuous. */
+function functionEnvironments(templ: Template): Record<string, Record<string, unknown>> {
+  const functions = templ.findResources('AWS::Lambda::Function');
+  expect(Object.keys(functions)).toHaveLength(3);
+  return Object.fromEntries(
+    Object.entries(functions).map(([id, fn]) => [id, fn.Properties?.Environment?.Variables ?? {}]),
+  );
+}
+
+function resourceTypes(templ: Template): string[] {
+  return Object.values(templ.toJSON().Resources as Record<string, { Type: string }>)
+    .map((r) => r.Type)
+    .sort();
+}
+
+const templates = {} as Record<ProfileName, Template>;
+/** `local` synthesized from a developer's shell. */
+let localDev: Template;
+
+beforeAll(() => {
+  // `local` exactly as its defaults give it; `aws` from a developer's shell, which it must ignore.
+  templates.local = synth('local', {});
+  templates.aws = synth('aws', DEV_ENV);
+  localDev = synth('local', DEV_ENV);
+}, SYNTH_TIMEOUT_MS);
+
+describe.each(PROFILES)('the %s profile', (name) => {
+  const templ = () => templates[name];
+  const table = () => only(templ(), 'AWS::DynamoDB::Table');
+  const failedQueue = () => only(templ(), 'AWS::SQS::Queue', 'FailedWebhooksQueue');
+  const deadLetterQueue = () => only(templ(), 'AWS::SQS::Queue', 'DeadWebhooksQueue');
+  const topic = () => only(templ(), 'AWS::SNS::Topic');
+  const fn = (prefix: 'CaptureFunction' | 'ProcessFunction' | 'RetryFunction') =>
+    only(templ(), 'AWS::Lambda::Function', prefix);
+
+  function mappings() {
+    const all = Object.values(templ().findResources('AWS::Lambda::EventSourceMapping'));
+    expect(all).toHaveLength(2);
+    // Stream mappings have a starting position; SQS mappings cannot.
+    const stream = all.filter((m) => m.Properties.StartingPosition !== undefined);
+    const sqs = all.filter((m) => m.Properties.StartingPosition === undefined);
+    expect(stream).toHaveLength(1);
+    expect(sqs).toHaveLength(1);
+    return { stream: stream[0]!.Properties, sqs: sqs[0]!.Properties };
+  }
+
+  describe('the webhooks table', () => {
+    it('is the single table, keyed PK/SK strings, on demand, streaming new images, with TTL', () => {
+      templ().resourceCountIs('AWS::DynamoDB::Table', 1);
+      templ().hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'SK', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'PK', AttributeType: 'S' },
+          { AttributeName: 'SK', AttributeType: 'S' },
+        ]),
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+
+    it(`is ${name === 'aws' ? 'retained' : 'deleted'} with the stack`, () => {
+      const expected = name === 'aws' ? 'Retain' : 'Delete';
+      const { resource } = table();
+      expect(resource.DeletionPolicy).toBe(expected);
+      expect(resource.UpdateReplacePolicy).toBe(expected);
+    });
+  });
+
+  describe('the queues and the topic', () => {
+    it('are two queues and one topic', () => {
+      templ().resourceCountIs('AWS::SQS::Queue', 2);
+      templ().resourceCountIs('AWS::SNS::Topic', 1);
+    });
+
+    it('redrive the failed queue to the dead letter queue on the third receive', () => {
+      expect(failedQueue().props.RedrivePolicy).toEqual({
+        maxReceiveCount: 2,
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueue().id, 'Arn'] },
+      });
+      expect(deadLetterQueue().props.RedrivePolicy).toBeUndefined();
+    });
+
+    it("keep a failed message invisible at least as long as the retry function's timeout", () => {
+      const visibility = failedQueue().props.VisibilityTimeout;
+      const timeout = fn('RetryFunction').props.Timeout;
+      expect(typeof visibility).toBe('number');
+      expect(typeof timeout).toBe('number');
+      expect(visibility).toBeGreaterThanOrEqual(timeout);
+    });
+  });
+
+  describe('the functions', () => {
+    it('are three, on Node.js 22, with the bundled index.handler', () => {
+      templ().resourceCountIs('AWS::Lambda::Function', 3);
+      const functions = Object.values(templ().findResources('AWS::Lambda::Function'));
+      for (const f of functions) {
+        expect(f.Properties.Runtime).toBe('nodejs22.x');
+        expect(f.Properties.Handler).toBe('index.handler');
+      }
+    });
+
+    it('all find the table by reference', () => {
+      const tableRef = { Ref: table().id };
+      for (const prefix of ['CaptureFunction', 'ProcessFunction', 'RetryFunction'] as const) {
+        expect(fn(prefix).props.Environment.Variables.TABLE_NAME).toEqual(tableRef);
+      }
+    });
+
+    it.each(['ProcessFunction', 'RetryFunction'] as const)(
+      '%s knows the failed queue, the operator topic and the receive limit',
+      (prefix) => {
+        const variables = fn(prefix).props.Environment.Variables;
+        expect(variables.FAILED_QUEUE_URL).toEqual({ Ref: failedQueue().id });
+        expect(variables.OPERATOR_TOPIC_ARN).toEqual({ Ref: topic().id });
+        expect(variables.MAX_RECEIVE_COUNT).toBe('2');
+      },
+    );
+  });
+
+  describe('the triggers', () => {
+    it('run the process function on new webhooks from the table stream', () => {
+      const { stream } = mappings();
+      expect(stream.StartingPosition).toBe('TRIM_HORIZON');
+      expect(stream.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(stream.BisectBatchOnFunctionError).toBe(true);
+      expect(Number.isInteger(stream.MaximumRetryAttempts)).toBe(true);
+      expect(stream.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(stream.FunctionName).toEqual({ Ref: fn('ProcessFunction').id });
+      expect(stream.EventSourceArn).toEqual({ 'Fn::GetAtt': [table().id, 'StreamArn'] });
+
+      const filters = stream.FilterCriteria?.Filters;
+      expect(filters).toHaveLength(1);
+      expect(JSON.parse(filters[0].Pattern)).toEqual({
+        eventName: ['INSERT'],
+        dynamodb: { Keys: { SK: { S: ['WEBHOOK'] } } },
+      });
+    });
+
+    it('run the retry function on the failed queue', () => {
+      const { sqs } = mappings();
+      expect(sqs.FunctionName).toEqual({ Ref: fn('RetryFunction').id });
+      expect(sqs.EventSourceArn).toEqual({ 'Fn::GetAtt': [failedQueue().id, 'Arn'] });
+      expect(sqs.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    });
+  });
+
+  describe('the HTTP API', () => {
+    it('routes POST /api/webhooks/{provider} to the capture function', () => {
+      const routes = templ().findResources('AWS::ApiGatewayV2::Route', {
+        Properties: { RouteKey: 'POST /api/webhooks/{provider}' },
+      });
+      const routeList = Object.values(routes);
+      expect(routeList).toHaveLength(1);
+      const integrationId = routeList[0]!.Properties.Target?.['Fn::Join']?.[1]?.[1]?.Ref;
+      expect(routeList[0]!.Properties.Target).toEqual({
+        'Fn::Join': ['', ['integrations/', { Ref: integrationId }]],
+      });
+
+      const integration = only(templ(), 'AWS::ApiGatewayV2::Integration', integrationId);
+      expect(integration.id).toBe(integrationId);
+      expect(integration.props).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [fn('CaptureFunction').id, 'Arn'] },
+      });
+    });
+
+    it('may invoke the capture function', () => {
+      templ().hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [fn('CaptureFunction').id, 'Arn'] },
+      });
+    });
+  });
+
+  it('outputs what the emulator and the operators need', () => {
+    const outputs = templ().toJSON().Outputs ?? {};
+    for (const output of [
+      'ApiUrl',
+      'TableName',
+      'FailedQueueUrl',
+      'DeadLetterQueueUrl',
+      'OperatorTopicArn',
+    ]) {
+      expect(outputs, output).toHaveProperty(output);
+    }
+    expect(outputs.TableName.Value).toEqual({ Ref: table().id });
+    expect(outputs.FailedQueueUrl.Value).toEqual({ Ref: failedQueue().id });
+    expect(outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: deadLetterQueue().id });
+    expect(outputs.OperatorTopicArn.Value).toEqual({ Ref: topic().id });
+  });
+});
+
+describe('the profiles differ in settings, not in shape', () => {
+  it('have exactly the same resource types', () => {
+    expect(resourceTypes(templates.aws)).toEqual(resourceTypes(templates.local));
+    expect(resourceTypes(templates.local)).toContain('AWS::SQS::QueuePolicy');
+  });
+});
+
+describe('fault injection', () => {
+  it('is on in every local function when FAULT_INJECTION=1', () => {
+    const environments = Object.values(functionEnvironments(localDev));
+    for (const variables of environments) expect(variables.FAULT_INJECTION).toBe('1');
+  });
+
+  it('is off in every local function without FAULT_INJECTION', () => {
+    for (const variables of Object.values(functionEnvironments(templates.local))) {
+      expect(variables).not.toHaveProperty('FAULT_INJECTION');
+    }
+  });
+
+  it('is never on in aws, even when FAULT_INJECTION=1', () => {
+    for (const variables of Object.values(functionEnvironments(templates.aws))) {
+      expect(variables).not.toHaveProperty('FAULT_INJECTION');
+    }
+  });
+});
+
+describe('provider secrets', () => {
+  const SECRET_NAMES = ['STRIPE_WEBHOOK_SECRET', 'BIGCOMMERCE_CLIENT_SECRET'];
+
+  it('are in no aws function environment, even when set in the shell', () => {
+    for (const variables of Object.values(functionEnvironments(templates.aws))) {
+      for (const secret of SECRET_NAMES) expect(variables).not.toHaveProperty(secret);
+    }
+    const text = JSON.stringify(templates.aws.toJSON());
+    expect(text).not.toContain(DEV_ENV.STRIPE_WEBHOOK_SECRET);
+    expect(text).not.toContain(DEV_ENV.BIGCOMMERCE_CLIENT_SECRET);
+    expect(text).not.toContain('whsec_local_stripe_dev_secret');
+    expect(text).not.toContain('local_bigcommerce_client_secret');
+  });
+
+  it('default to the documented development secrets in local, for the capture function only', () => {
+    const environments = functionEnvironments(templates.local);
+    const withSecrets = Object.entries(environments).filter(([, variables]) =>
+      SECRET_NAMES.some((secret) => secret in variables),
+    );
+    expect(withSecrets.map(([id]) => id)).toEqual([
+      only(templates.local, 'AWS::Lambda::Function', 'CaptureFunction').id,
+    ]);
+    expect(withSecrets[0]![1]).toMatchObject({
+      STRIPE_WEBHOOK_SECRET: 'whsec_local_stripe_dev_secret',
+      BIGCOMMERCE_CLIENT_SECRET: 'local_bigcommerce_client_secret',
+    });
+  });
+
+  it('takes the provider secrets from the environment in local', () => {
+    const capture = only(localDev, 'AWS::Lambda::Function', 'CaptureFunction');
+    expect(capture.props.Environment.Variables).toMatchObject({
+      STRIPE_WEBHOOK_SECRET: DEV_ENV.STRIPE_WEBHOOK_SECRET,
+      BIGCOMMERCE_CLIENT_SECRET: DEV_ENV.BIGCOMMERCE_CLIENT_SECRET,
+    });
+  });
+});
+
+describe('resolveProfile', () => {
+  it('rejects an unknown profile name', () => {
+    expect(() => resolveProfile('nope', {})).toThrow(/Unknown stack profile "nope"/);
+  });
+});
