@@ -6,6 +6,7 @@ import { freePort } from '../emulator/local-aws.js';
 import { stripeEvent } from '../tests/helpers/events.js';
 import { signedHeaders } from '../tests/helpers/signed-request.js';
 import { runStart, runWebhooksCli, type StartedProcess } from './support/npm-start.js';
+import { TARGET } from './support/target.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'webhooks-restart-'));
 let running: StartedProcess | undefined;
@@ -43,7 +44,8 @@ async function waitForStatus(id: string, env: Record<string, string>, status: st
   }
 }
 
-describe('npm start, SIGINT, npm start again', () => {
+// `npm start` is the embedded target itself: on LocalStack or AWS there is no process to restart.
+describe.runIf(TARGET.localProcesses)('npm start, SIGINT, npm start again', () => {
   it('stops cleanly on SIGINT and finds every webhook stored before after a restart', async () => {
     const env = {
       DATA_DIR: dataDir,

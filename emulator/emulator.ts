@@ -19,7 +19,9 @@ import {
   LOCAL_REGION,
   localClientConfig,
 } from './local-aws.js';
+import { type Notification, TopicInbox } from './notifications.js';
 import { provision, resolver } from './provision.js';
+import { rateToMs, ScheduledRule } from './schedules.js';
 import { SqsEventSource } from './sqs-event-source.js';
 import { startSqsLocal } from './sqs-local.js';
 import { StreamEventSource } from './stream-event-source.js';
@@ -42,6 +44,10 @@ export interface EmulatorOptions {
   readonly logger?: Logger;
   /** How many execution environments a function may run at once (Lambda's concurrency). */
   readonly maxConcurrency?: number;
+  /** Where the operator topic's messages are appended (JSON Lines); printed either way. */
+  readonly notificationsFile?: string;
+  /** Called with each operator notification (tests). */
+  readonly onNotification?: (notification: Notification) => void;
   /** Provision storage (tables, queues, topics) but run no functions, triggers or API routes. */
   readonly storageOnly?: boolean;
 }
@@ -80,12 +86,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   try {
     const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+    // One assembly per run: two emulators (parallel test files) never bundle into one folder.
     const outdir = join(
       PROJECT_ROOT,
       'cdk.out',
-      dataDir ? 'emulator' : `emulator-${randomUUID().slice(0, 8)}`,
+      `emulator-${process.pid}-${randomUUID().slice(0, 8)}`,
     );
-    if (!dataDir) stops.push(async () => rmSync(outdir, { recursive: true, force: true }));
+    stops.push(async () => rmSync(outdir, { recursive: true, force: true }));
 
     const [apiPort, dynamodbPort] = await Promise.all([
       portOrFree(options.apiPort ?? 3000),
@@ -274,8 +281,70 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       extend: (app) => {
         app.get('/_emulator/health', async () => ({ status: 'ready' }));
         app.get('/_emulator/outputs', async () => ({ stackName, outputs, endpoints }));
+        // Lambda's Invoke, for operators and tests (e.g. run the sweeper now): local only.
+        app.post<{ Params: { name: string } }>(
+          '/_emulator/functions/:name/invoke',
+          async (request, reply) => {
+            const fn = [...functions.entries()].find(
+              ([logicalId, f]) =>
+                logicalId === request.params.name ||
+                f.definition.functionName === request.params.name,
+            )?.[1];
+            if (!fn)
+              return reply
+                .code(404)
+                .send({ error: { code: 'function_not_found', message: 'No such function' } });
+            const body =
+              request.body instanceof Buffer && request.body.length > 0
+                ? JSON.parse(request.body.toString())
+                : {};
+            try {
+              return await fn.invoke(body);
+            } catch (error) {
+              return reply
+                .code(502)
+                .send({ error: { code: 'function_error', message: (error as Error).message } });
+            }
+          },
+        );
       },
     });
+    // EventBridge schedules → their target functions.
+    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Events::Rule')) {
+      const props = resource.Properties ?? {};
+      const periodMs = rateToMs(String(props.ScheduleExpression ?? ''));
+      if (periodMs === undefined || props.State === 'DISABLED') {
+        log.warn({ logicalId, schedule: props.ScheduleExpression }, 'rule not emulated; skipped');
+        continue;
+      }
+      for (const target of (props.Targets as Array<{ Arn: unknown }> | undefined) ?? []) {
+        const rule = new ScheduledRule({
+          ruleArn: resources.get(logicalId)!.attributes.Arn!,
+          periodMs,
+          target: findFunction(functions, resources, resolve_.string(target.Arn)),
+          region: LOCAL_REGION,
+          accountId: LOCAL_ACCOUNT_ID,
+          log,
+        });
+        stops.push(() => rule.stop());
+      }
+    }
+
+    // SNS topics → a local inbox: a prominent line on stdout and the notifications file.
+    for (const [logicalId] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+      const inbox = await TopicInbox.start(
+        { sqs: sqsClient, sns: snsClient },
+        {
+          topicArn: resources.get(logicalId)!.ref,
+          ...(options.notificationsFile ? { file: options.notificationsFile } : {}),
+          ...(options.onNotification ? { onNotification: options.onNotification } : {}),
+          print: options.onNotification ? () => {} : (line) => process.stdout.write(`${line}\n`),
+          log,
+        },
+      );
+      stops.push(() => inbox.stop());
+    }
+
     await api.listen({ port: apiPort, host: '127.0.0.1' });
     for (const source of sources) {
       source.start();

@@ -5,6 +5,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -36,7 +37,11 @@ export interface ProvisionOptions {
   readonly log: Logger;
 }
 
-/** Types the emulator knows it can skip: permissions are not enforced locally. */
+/**
+ * Types the emulator knows it can skip: permissions are not enforced locally, and there are no
+ * metrics to alarm on (the DLQ alarm is an AWS backstop; the retry function's own `webhook.dead`
+ * notification is emulated).
+ */
 const NOT_EMULATED = new Set([
   'AWS::IAM::Role',
   'AWS::IAM::Policy',
@@ -46,6 +51,7 @@ const NOT_EMULATED = new Set([
   'AWS::CDK::Metadata',
   'AWS::ApiGatewayV2::Stage',
   'AWS::Logs::LogGroup',
+  'AWS::CloudWatch::Alarm',
 ]);
 
 /**
@@ -108,6 +114,11 @@ export async function provision(
       }
       case 'AWS::SNS::Subscription': {
         const protocol = resolveString(props.Protocol, context);
+        if (protocol === 'email') {
+          // The operator's optional email subscription: the emulator sends no email.
+          options.log.debug({ logicalId }, 'email subscription skipped locally');
+          return { ref: logicalId, attributes: {} };
+        }
         if (protocol !== 'sqs') {
           options.log.warn(
             { logicalId, protocol },
@@ -132,6 +143,11 @@ export async function provision(
           (props.FunctionName as string | undefined) ??
           physicalName(options.stackName, logicalId, 64);
         return { ref: name, attributes: { Arn: arn('lambda', `function:${name}`) } };
+      }
+      case 'AWS::Events::Rule': {
+        const name =
+          (props.Name as string | undefined) ?? physicalName(options.stackName, logicalId, 64);
+        return { ref: name, attributes: { Arn: arn('events', `rule/${name}`) } };
       }
       case 'AWS::ApiGatewayV2::Api':
         return { ref: logicalId, attributes: { ApiEndpoint: options.apiUrl, ApiId: logicalId } };
@@ -198,6 +214,7 @@ export async function provision(
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    if (!created) await addMissingIndexes(name, input);
     await waitUntilTableExists(
       { client: clients.dynamodb, maxWaitTime: 30, minDelay: 0.2, maxDelay: 1 },
       { TableName: name },
@@ -225,6 +242,26 @@ export async function provision(
         ...(Table?.LatestStreamArn ? { StreamArn: Table.LatestStreamArn } : {}),
       },
     };
+  }
+
+  /** A table kept from an earlier run gets the indexes the template has added since. */
+  async function addMissingIndexes(name: string, input: CreateTableCommandInput): Promise<void> {
+    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      if (existing.has(index.IndexName)) continue;
+      await clients.dynamodb.send(
+        new UpdateTableCommand({
+          TableName: name,
+          AttributeDefinitions: input.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+      options.log.info(
+        { table: name, index: index.IndexName },
+        'index added to the existing table',
+      );
+    }
   }
 
   async function provisionQueue(

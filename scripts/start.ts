@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
+import { secretsFromEnv } from '../services/signing-proxy/proxy-settings.js';
+import { startSigningProxy } from '../services/signing-proxy/server.js';
 
 /*
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.
@@ -32,8 +34,18 @@ try {
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sqsPort: port('SQS_PORT', 9324),
     dataDir,
+    ...(dataDir ? { notificationsFile: resolve(dataDir, 'notifications.jsonl') } : {}),
   });
   const { endpoints, outputs } = emulator;
+  // The signing proxy, aimed at this API and signing with the secrets the stack was given.
+  const proxy = await startSigningProxy({
+    receiverUrl: endpoints.api,
+    secrets: secretsFromEnv(process.env),
+    port: port('PROXY_PORT', 3001),
+  }).catch(async (error: unknown) => {
+    await emulator.stop();
+    throw error;
+  });
   console.log(
     [
       `Webhook receiver ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -43,6 +55,7 @@ try {
       `  SQS/SNS    ${endpoints.sqs}`,
       `  data       ${dataDir ?? 'in memory'}${process.env.FAULT_INJECTION === '1' ? '\n  fault injection ON (x-fault-fail-attempts)' : ''}`,
       '  status     npm run webhooks -- status <id>',
+      `  proxy      ${proxy.url}  (npm run send -- stripe payment_intent.succeeded)`,
     ].join('\n'),
   );
 
@@ -56,6 +69,7 @@ try {
       process.exit(1);
     }, 9_000);
     force.unref();
+    await proxy.close();
     await emulator.stop();
     console.log('Stopped.');
     process.exit(0);
@@ -70,7 +84,7 @@ try {
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') {
     console.error(
-      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT or SQS_PORT.`,
+      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT, SQS_PORT or PROXY_PORT.`,
     );
     process.exit(4);
   }

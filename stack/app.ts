@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolveProfile } from './profile.js';
 import { STACK_NAME, WebhookStack } from './webhook-stack.js';
 
@@ -6,4 +7,6 @@ import { STACK_NAME, WebhookStack } from './webhook-stack.js';
 const app = new App();
 const profileName = String(app.node.tryGetContext('profile') ?? process.env.STACK_PROFILE ?? 'aws');
 new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profileName) });
+// What goes to real AWS passes cdk-nag's AwsSolutions pack (acknowledged findings: stack/nag-acknowledgements.ts).
+if (profileName === 'aws') Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -27,14 +27,42 @@ export interface Profile {
   /** Test hook for the failure path; never on in `aws` (asserted on the template). */
   readonly faultInjection: boolean;
   readonly removalPolicy: RemovalPolicy;
+  /** The sweeper's schedule and how long before it calls a webhook stuck. */
+  readonly sweep: {
+    readonly every: Duration;
+    readonly processingGraceSeconds: number;
+    readonly failedAfterSeconds: number;
+    readonly receivedAfterSeconds: number;
+  };
   /** Provider secrets for the local profile only; see `secretsFor`. */
-  readonly localSecrets?: { readonly stripe: string; readonly bigcommerce: string };
+  readonly localSecrets?: {
+    readonly stripe: string;
+    readonly bigcommerce: string;
+    readonly github: string;
+    readonly shopify: string;
+    readonly standardWebhooks: string;
+  };
+  /**
+   * The `aws` profile's provider secrets: names of SSM SecureString parameters, which the
+   * operator creates before deploying (docs/deploy.md). Only the names reach the template.
+   */
+  readonly secretParameters?: { readonly stripe: string; readonly bigcommerce: string };
 }
+
+/** Where the `aws` profile looks for the provider secrets in SSM Parameter Store. */
+export const SECRET_PARAMETER_NAMES = {
+  stripe: '/webhook-receiver/stripe-webhook-secret',
+  bigcommerce: '/webhook-receiver/bigcommerce-client-secret',
+} as const;
 
 /** Local development secrets: not secret, documented in the README and .env.example. */
 export const LOCAL_DEFAULT_SECRETS = {
   stripe: 'whsec_local_stripe_dev_secret',
   bigcommerce: 'local_bigcommerce_client_secret',
+  github: 'github_local_webhook_secret',
+  shopify: 'shopify_local_client_secret',
+  /** `whsec_` + base64 of the 32 bytes "local-standard-webhooks-dev-key!". */
+  standardWebhooks: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
 } as const;
 
 export function resolveProfile(
@@ -54,9 +82,18 @@ export function resolveProfile(
       logLevel: env.LOG_LEVEL ?? 'info',
       faultInjection: env.FAULT_INJECTION === '1',
       removalPolicy: RemovalPolicy.DESTROY,
+      sweep: {
+        every: Duration.minutes(1),
+        processingGraceSeconds: 10,
+        failedAfterSeconds: 30,
+        receivedAfterSeconds: 60,
+      },
       localSecrets: {
         stripe: env.STRIPE_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.stripe,
         bigcommerce: env.BIGCOMMERCE_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.bigcommerce,
+        github: env.GITHUB_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.github,
+        shopify: env.SHOPIFY_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.shopify,
+        standardWebhooks: env.STANDARD_WEBHOOKS_SECRET || LOCAL_DEFAULT_SECRETS.standardWebhooks,
       },
     };
   }
@@ -73,6 +110,13 @@ export function resolveProfile(
       logLevel: 'info',
       faultInjection: false,
       removalPolicy: RemovalPolicy.RETAIN,
+      sweep: {
+        every: Duration.minutes(5),
+        processingGraceSeconds: 120,
+        failedAfterSeconds: 900,
+        receivedAfterSeconds: 900,
+      },
+      secretParameters: SECRET_PARAMETER_NAMES,
     };
   }
   throw new Error(`Unknown stack profile "${name}": use "local" or "aws".`);

@@ -8,7 +8,7 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface WebhookFunctionProps {
   /** Handler file under services/handlers, without extension. */
-  readonly handler: 'capture' | 'process' | 'retry';
+  readonly handler: 'capture' | 'process' | 'retry' | 'sweep';
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize?: number;

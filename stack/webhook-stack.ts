@@ -1,13 +1,28 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ATTENTION_INDEX } from '../services/webhooks/webhook-store.js';
+import { addAccessLog } from './api-access-log.js';
+import { DeadLetterAlarm } from './dead-letter-alarm.js';
+import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import type { Profile } from './profile.js';
+import { provideProviderSecrets } from './provider-secrets.js';
 import { WebhookFunction } from './webhook-function.js';
 
 /** The name of the stack in every target. */
@@ -39,6 +54,13 @@ export class WebhookStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: profile.name === 'aws' },
       removalPolicy: profile.removalPolicy,
     });
+    // Sparse: only STATUS items that need attention (not completed) carry these keys.
+    table.addGlobalSecondaryIndex({
+      indexName: ATTENTION_INDEX,
+      partitionKey: { name: 'GSI1PK', type: AttributeType.STRING },
+      sortKey: { name: 'GSI1SK', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
 
     const deadLetterQueue = new Queue(this, 'DeadWebhooksQueue', {
       retentionPeriod: profile.deadLetterRetention,
@@ -56,6 +78,7 @@ export class WebhookStack extends Stack {
 
     const operatorTopic = new Topic(this, 'OperatorTopic', {
       displayName: 'Webhook receiver: operator notifications',
+      enforceSSL: true,
     });
 
     const common: Record<string, string> = {
@@ -77,17 +100,15 @@ export class WebhookStack extends Stack {
       handler: 'capture',
       description: 'Verifies and stores incoming webhooks',
       timeout: profile.captureTimeout,
-      environment: {
-        ...common,
-        ...(profile.localSecrets
-          ? {
-              STRIPE_WEBHOOK_SECRET: profile.localSecrets.stripe,
-              BIGCOMMERCE_CLIENT_SECRET: profile.localSecrets.bigcommerce,
-            }
-          : {}),
-      },
+      environment: common,
     });
-    table.grantWriteData(capture);
+    // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
+    Grant.addToPrincipal({
+      grantee: capture,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [table.tableArn],
+    });
+    provideProviderSecrets(capture, profile);
 
     const processFn = new WebhookFunction(this, 'ProcessFunction', {
       handler: 'process',
@@ -127,11 +148,40 @@ export class WebhookStack extends Stack {
       new SqsEventSource(failedQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
+    const sweepFn = new WebhookFunction(this, 'SweepFunction', {
+      handler: 'sweep',
+      description: 'Re-enqueues webhooks stuck past their lease, lost from the queue or the stream',
+      timeout: profile.processTimeout,
+      environment: {
+        ...processing,
+        SWEEP_PROCESSING_GRACE_SECONDS: String(profile.sweep.processingGraceSeconds),
+        SWEEP_FAILED_AFTER_SECONDS: String(profile.sweep.failedAfterSeconds),
+        SWEEP_RECEIVED_AFTER_SECONDS: String(profile.sweep.receivedAfterSeconds),
+      },
+    });
+    table.grantReadWriteData(sweepFn);
+    failedQueue.grantSendMessages(sweepFn);
+    new Rule(this, 'SweepSchedule', {
+      description: 'Runs the sweeper',
+      schedule: Schedule.rate(profile.sweep.every),
+      targets: [new LambdaFunction(sweepFn, { retryAttempts: 0 })],
+    });
+
     const api = new HttpApi(this, 'HttpApi', { description: 'Webhook ingress' });
     api.addRoutes({
       path: WEBHOOK_ROUTE,
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('CaptureIntegration', capture),
+    });
+    addAccessLog(
+      this,
+      api,
+      profile.name === 'aws' ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
+    );
+
+    const deadLetterAlarm = new DeadLetterAlarm(this, 'DeadLetterAlarm', {
+      deadLetterQueue,
+      operatorTopic,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
@@ -139,5 +189,9 @@ export class WebhookStack extends Stack {
     new CfnOutput(this, 'FailedQueueUrl', { value: failedQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
     new CfnOutput(this, 'OperatorTopicArn', { value: operatorTopic.topicArn });
+    new CfnOutput(this, 'DeadLetterAlarmName', { value: deadLetterAlarm.alarm.alarmName });
+
+    // Last, so it sees every resource above.
+    acknowledgeNagFindings(this, profile.name);
   }
 }

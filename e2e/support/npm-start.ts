@@ -10,6 +10,8 @@ export interface StartedProcess {
   readonly output: () => string;
   /** Sends SIGINT and resolves with the exit code and how long the stop took. */
   interrupt(): Promise<{ code: number | null; ms: number }>;
+  /** SIGKILL to the whole process group (DynamoDB Local too), as a crash or power loss would. */
+  kill(): Promise<void>;
 }
 
 /** Runs `npm start`'s entry point as a user would, and waits for its ready line. */
@@ -19,8 +21,11 @@ export async function runStart(
 ): Promise<StartedProcess> {
   const child = spawn(TSX, ['scripts/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // The signing proxy on a free port unless the test names one: suites run side by side.
+    env: { ...process.env, PROXY_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so kill() can take DynamoDB Local's JVM down with it.
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -54,6 +59,10 @@ export async function runStart(
   return {
     child,
     output: () => output,
+    async kill() {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    },
     async interrupt() {
       const started = Date.now();
       child.kill('SIGINT');

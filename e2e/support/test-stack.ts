@@ -4,9 +4,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pino } from 'pino';
 import { type RunningEmulator, startEmulator } from '../../emulator/emulator.js';
 import { localClientConfig } from '../../emulator/local-aws.js';
+import type { Notification } from '../../emulator/notifications.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import { type ProviderName, signedHeaders } from '../../tests/helpers/signed-request.js';
+import { startRemoteStack } from './remote-stack.js';
+import { scaled, TARGET } from './target.js';
 
 /** The capture API's answers; which fields are present depends on the status. */
 export interface ApiResponse {
@@ -20,6 +23,8 @@ export interface TestStack {
   readonly store: WebhookStore;
   /** Every line the functions wrote, parsed where it is JSON. */
   readonly logs: Array<Record<string, unknown>>;
+  /** What the operator's SNS topic delivered (the emulator's local inbox). */
+  readonly notifications: Notification[];
   post(provider: string, rawBody: string, headers: Record<string, string>): Promise<ApiResponse>;
   /** Signs the body as the provider would and posts it. */
   send(
@@ -38,10 +43,20 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** The whole stack on the embedded local AWS, in memory, on free ports, fault injection on. */
+/**
+ * The whole stack on this run's target (`E2E_TARGET`, ./target.ts): by default the embedded
+ * local AWS, in memory, on free ports, fault injection on; or the stack deployed into LocalStack
+ * or AWS, found through its outputs (./remote-stack.ts).
+ */
 export async function startTestStack(): Promise<TestStack> {
+  return TARGET.target === 'embedded' ? startEmbeddedStack() : startRemoteStack(TARGET.target);
+}
+
+async function startEmbeddedStack(): Promise<TestStack> {
   const logs: Array<Record<string, unknown>> = [];
+  const notifications: Notification[] = [];
   const emulator = await startEmulator({
+    onNotification: (notification) => notifications.push(notification),
     apiPort: 0,
     dynamodbPort: 0,
     sqsPort: 0,
@@ -88,10 +103,12 @@ export async function startTestStack(): Promise<TestStack> {
     emulator,
     store,
     logs,
+    notifications,
     post,
-    send: (provider, event, extraHeaders = {}) => {
+    send: async (provider, event, extraHeaders = {}) => {
       const rawBody = JSON.stringify(event);
-      return post(provider, rawBody, { ...signedHeaders(provider, rawBody), ...extraHeaders });
+      const headers = await signedHeaders(provider, rawBody);
+      return post(provider, rawBody, { ...headers, ...extraHeaders });
     },
     async waitForState(id, done, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -125,10 +142,12 @@ export async function startTestStack(): Promise<TestStack> {
   };
 }
 
+/** Polls `check` until it returns a value; the timeout is scaled for the target. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
+  unscaledTimeoutMs = 20_000,
 ): Promise<T> {
+  const timeoutMs = scaled(unscaledTimeoutMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -17,7 +17,7 @@ export async function handler(
         : event.body;
   const receivedAt = new Date();
   try {
-    const result = await captureWebhook(captureDependencies(), {
+    const result = await captureWebhook(await captureDependencies(), {
       provider,
       rawBody,
       headers: lowerCaseHeaders(event.headers),

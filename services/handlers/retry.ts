@@ -27,6 +27,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
           source: 'queue',
           receiveCount,
           maxReceiveCount,
+          queueToken: message.queueToken,
         });
         if (!report.ack) batchItemFailures.push({ itemIdentifier: record.messageId });
       } catch (error) {

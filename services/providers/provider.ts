@@ -25,20 +25,46 @@ export interface SignInput {
   readonly rawBody: string;
   /** Signing time; the sender's clock. */
   readonly timestamp: Date;
-  /** Delivery/message id, for schemes that sign one (Standard Webhooks). Generated when absent. */
+  /**
+   * Delivery/message id, for schemes that carry one in a header (Standard Webhooks `webhook-id`,
+   * GitHub `x-github-delivery`, Shopify `x-shopify-webhook-id`). Generated when absent.
+   */
   readonly eventId?: string;
+  /**
+   * Event type, for schemes that carry it in a header (GitHub `x-github-event`, Shopify
+   * `x-shopify-topic`): the same string `verify` returns as `eventType`. Ignored by schemes that
+   * read it from the body (Stripe, BigCommerce, Standard Webhooks).
+   */
+  readonly eventType?: string;
 }
+
+/** A value or a promise of it: GitHub's official library is async, the others are not. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * A webhook sender. `verify` and `sign` sit side by side so that the receiver, the signing proxy
- * and the tests use one implementation of each signature scheme.
+ * and the tests use one implementation of each signature scheme. Both may return a promise (the
+ * provider's library decides), so callers `await` them; a provider's failures then surface as
+ * rejections or throws alike, and `await` handles both.
  */
 export interface Provider {
   readonly name: string;
   /** Header names (lower case) worth keeping with the stored webhook, for operators. */
   readonly keptHeaders: readonly string[];
   /** @throws SignatureVerificationError when the signature, secret or timestamp is wrong or missing. @throws InvalidEventError when the verified body is not a valid event. */
+  verify(input: VerifyInput): MaybePromise<VerifiedEvent>;
+  /**
+   * Returns the headers a real sender would attach (lower-case names).
+   * @throws InvalidEventError when the scheme needs a field the input lacks (GitHub's event type).
+   */
+  sign(input: SignInput): MaybePromise<Record<string, string>>;
+}
+
+/**
+ * A provider whose library works synchronously (Stripe, BigCommerce, Shopify, Standard Webhooks).
+ * Code that holds one, such as its own tests, may use the results without `await`.
+ */
+export interface SyncProvider extends Provider {
   verify(input: VerifyInput): VerifiedEvent;
-  /** Returns the headers a real sender would attach (lower-case names). */
   sign(input: SignInput): Record<string, string>;
 }

@@ -1,6 +1,9 @@
 import { UnknownProviderError } from '../shared/errors.js';
 import { createBigCommerceProvider } from './bigcommerce.js';
+import { createGitHubProvider } from './github.js';
 import type { Provider } from './provider.js';
+import { createShopifyProvider } from './shopify.js';
+import { createStandardWebhooksProvider } from './standard-webhooks.js';
 import { createStripeProvider } from './stripe.js';
 
 /** The name comes from the request path, so only a short, inert excerpt of it reaches messages. */
@@ -9,14 +12,31 @@ const MAX_ECHOED_NAME_LENGTH = 32;
 export interface ProviderSecrets {
   readonly stripe: readonly string[];
   readonly bigcommerce: readonly string[];
+  /** Optional providers: with no secret (absent or empty) the provider is not configured. */
+  readonly github?: readonly string[];
+  readonly shopify?: readonly string[];
+  readonly standardWebhooks?: readonly string[];
 }
 
-/** @throws ConfigurationError when a provider has no usable secret. */
+/**
+ * Stripe and BigCommerce are always configured; GitHub, Shopify and Standard Webhooks only when
+ * they have a secret, so a deployment that does not use one answers 404 unknown_provider for it.
+ * @throws ConfigurationError when a configured provider has no usable secret.
+ */
 export function createProviders(secrets: ProviderSecrets): ReadonlyMap<string, Provider> {
-  const providers = [
+  const configured = (list: readonly string[] | undefined): list is readonly string[] =>
+    list !== undefined && list.length > 0;
+  const providers: Provider[] = [
     createStripeProvider({ secrets: secrets.stripe }),
     createBigCommerceProvider({ clientSecrets: secrets.bigcommerce }),
   ];
+  if (configured(secrets.github)) providers.push(createGitHubProvider({ secrets: secrets.github }));
+  if (configured(secrets.shopify)) {
+    providers.push(createShopifyProvider({ clientSecrets: secrets.shopify }));
+  }
+  if (configured(secrets.standardWebhooks)) {
+    providers.push(createStandardWebhooksProvider({ secrets: secrets.standardWebhooks }));
+  }
   return new Map(providers.map((provider) => [provider.name, provider]));
 }
 

@@ -4,7 +4,7 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../shared/errors.js';
-import type { Provider, SignInput, VerifiedEvent, VerifyInput } from './provider.js';
+import type { SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
 
 const SIGNATURE_HEADER = 'stripe-signature';
 const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -16,7 +16,7 @@ export interface StripeProviderOptions {
   readonly toleranceSeconds?: number;
 }
 
-export function createStripeProvider(opts: StripeProviderOptions): Provider {
+export function createStripeProvider(opts: StripeProviderOptions): SyncProvider {
   const secrets = [...opts.secrets];
   const tolerance = opts.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (secrets.length === 0 || secrets.some((s) => s.trim() === '')) {

@@ -10,15 +10,37 @@ export interface Settings {
   readonly operatorTopicArn: string;
   readonly stripeSecrets: readonly string[];
   readonly bigcommerceSecrets: readonly string[];
+  /**
+   * Where a provider secret comes from: with `<variable>_PARAMETER` set (the `aws` profile), the
+   * SSM SecureString parameter of that name, read by the caller; otherwise the comma-separated
+   * values of `<variable>` itself (the `local` profile).
+   */
+  secretSource(variable: string): SecretSource;
+  /**
+   * The same for an optional provider (GitHub, Shopify, Standard Webhooks): no values when neither
+   * `<variable>` nor `<variable>_PARAMETER` is set, and a provider without a secret is not
+   * configured at all.
+   */
+  optionalSecretSource(variable: string): SecretSource;
   readonly maxPayloadBytes: number;
   readonly retentionDays: number;
   readonly leaseSeconds: number;
   /** The failed queue's redrive maxReceiveCount: on that receive a failure is final. */
   readonly maxReceiveCount: number;
   readonly faultInjection: boolean;
+  readonly sweepThresholds: {
+    readonly processingGraceSeconds: number;
+    readonly failedAfterSeconds: number;
+    readonly receivedAfterSeconds: number;
+  };
   readonly logLevel: string;
   readonly profile: string;
 }
+
+/** A provider secret: its values (current first), or the SSM parameter that holds them. */
+export type SecretSource =
+  | { readonly values: readonly string[] }
+  | { readonly parameterName: string; readonly variable: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -81,6 +103,19 @@ export function readSettings(env: Env = process.env): Settings {
     get bigcommerceSecrets() {
       return lazy('bigcommerceSecrets', () => secretList(env, 'BIGCOMMERCE_CLIENT_SECRET'));
     },
+    secretSource(variable: string): SecretSource {
+      return lazy(`secretSource:${variable}`, () => {
+        const parameterName = env[`${variable}_PARAMETER`]?.trim();
+        return parameterName ? { parameterName, variable } : { values: secretList(env, variable) };
+      });
+    },
+    optionalSecretSource(variable: string): SecretSource {
+      return lazy(`optionalSecretSource:${variable}`, (): SecretSource => {
+        const parameterName = env[`${variable}_PARAMETER`]?.trim();
+        if (parameterName) return { parameterName, variable };
+        return { values: env[variable]?.trim() ? secretList(env, variable) : [] };
+      });
+    },
     get maxPayloadBytes() {
       return lazy('maxPayloadBytes', () => integer(env, 'MAX_PAYLOAD_BYTES', 256 * 1024));
     },
@@ -92,6 +127,13 @@ export function readSettings(env: Env = process.env): Settings {
     },
     get maxReceiveCount() {
       return lazy('maxReceiveCount', () => integer(env, 'MAX_RECEIVE_COUNT', 2));
+    },
+    get sweepThresholds() {
+      return lazy('sweepThresholds', () => ({
+        processingGraceSeconds: integer(env, 'SWEEP_PROCESSING_GRACE_SECONDS', 60),
+        failedAfterSeconds: integer(env, 'SWEEP_FAILED_AFTER_SECONDS', 600),
+        receivedAfterSeconds: integer(env, 'SWEEP_RECEIVED_AFTER_SECONDS', 900),
+      }));
     },
     get faultInjection() {
       return env.FAULT_INJECTION === '1';

@@ -45,7 +45,7 @@ export async function captureWebhook(
       },
     );
   }
-  const event = provider.verify({
+  const event = await provider.verify({
     rawBody: request.rawBody,
     headers: request.headers,
     receivedAt: request.receivedAt,

@@ -6,21 +6,27 @@ const INLINE_LIMIT_BYTES = 200 * 1024;
 
 export interface FailedQueueMessage {
   readonly id: string;
+  /** Must equal the status item's queueToken for this message to claim an attempt. */
+  readonly queueToken: string;
   readonly webhook?: Webhook;
 }
 
 export interface FailedQueue {
-  enqueue(webhook: Webhook): Promise<void>;
+  enqueue(webhook: Webhook, queueToken: string): Promise<void>;
 }
 
 export function createFailedQueue(client: SQSClient, queueUrl: string): FailedQueue {
   return {
-    async enqueue(webhook) {
-      const inline = JSON.stringify({ id: webhook.id, webhook } satisfies FailedQueueMessage);
+    async enqueue(webhook, queueToken) {
+      const inline = JSON.stringify({
+        id: webhook.id,
+        queueToken,
+        webhook,
+      } satisfies FailedQueueMessage);
       const body =
         Buffer.byteLength(inline) <= INLINE_LIMIT_BYTES
           ? inline
-          : JSON.stringify({ id: webhook.id } satisfies FailedQueueMessage);
+          : JSON.stringify({ id: webhook.id, queueToken } satisfies FailedQueueMessage);
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
@@ -39,7 +45,8 @@ export function createFailedQueue(client: SQSClient, queueUrl: string): FailedQu
 /** Reads a failed-queue message body; throws on anything that is not one. */
 export function parseFailedQueueMessage(body: string): FailedQueueMessage {
   const parsed = JSON.parse(body) as Partial<FailedQueueMessage>;
-  if (typeof parsed.id !== 'string')
-    throw new Error('A failed-queue message must carry the webhook id.');
+  if (typeof parsed.id !== 'string' || typeof parsed.queueToken !== 'string') {
+    throw new Error('A failed-queue message must carry the webhook id and its queue token.');
+  }
   return parsed as FailedQueueMessage;
 }

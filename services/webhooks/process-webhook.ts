@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Processor } from '../processors/processor.js';
 import { InjectedFaultError, TransitionRejectedError } from '../shared/errors.js';
 import { errorFields, type Logger } from '../shared/logger.js';
@@ -20,7 +21,13 @@ export interface ProcessDependencies {
 /** Where an attempt came from: the first one from the table's stream, the retries from SQS. */
 export type AttemptTrigger =
   | { readonly source: 'stream' }
-  | { readonly source: 'queue'; readonly receiveCount: number; readonly maxReceiveCount: number };
+  | {
+      readonly source: 'queue';
+      readonly receiveCount: number;
+      readonly maxReceiveCount: number;
+      /** The token the message carries; only the status's current token may claim. */
+      readonly queueToken: string;
+    };
 
 /**
  * `ack: true` means the trigger may forget this record (SQS deletes it, the stream moves on);
@@ -55,11 +62,16 @@ export async function processAttempt(
   try {
     claimed =
       trigger.source === 'stream'
-        ? await deps.store.claim(webhook.id, { from: 'received', leaseSeconds: deps.leaseSeconds })
+        ? await deps.store.claim(webhook.id, {
+            from: 'received',
+            leaseSeconds: deps.leaseSeconds,
+            trigger: 'stream',
+          })
         : await deps.store.claim(webhook.id, {
             from: 'failed',
             leaseSeconds: deps.leaseSeconds,
-            maxPriorAttempts: trigger.receiveCount,
+            trigger: 'queue',
+            queueToken: trigger.queueToken,
           });
   } catch (error) {
     if (!(error instanceof TransitionRejectedError)) throw error;
@@ -95,7 +107,7 @@ export async function processAttempt(
 async function runProcessor(deps: ProcessDependencies, webhook: Webhook, attempt: number) {
   if (deps.faultInjection) {
     const faults = injectedFaults(webhook.headers);
-    if (attempt <= faults.hangAttempts) await new Promise(() => {});
+    if (faults.hangAttempts.includes(attempt)) await new Promise(() => {});
     if (attempt <= faults.failAttempts) {
       throw new InjectedFaultError(
         `Injected failure of attempt ${attempt} of ${faults.failAttempts}.`,
@@ -122,15 +134,14 @@ async function recordFailure(
   };
 
   if (trigger.source === 'stream') {
-    await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError });
+    const queueToken = randomUUID();
+    await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError, queueToken });
     log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; queueing a retry');
-    return enqueueRetry(deps, webhook, attempt, log);
+    return enqueueRetry(deps, webhook, attempt, queueToken, log);
   }
 
   // The queue's redrive policy moves the message to the DLQ on the receive after this one.
-  const final =
-    trigger.receiveCount >= trigger.maxReceiveCount || attempt >= trigger.maxReceiveCount + 1;
-  if (!final) {
+  if (trigger.receiveCount < trigger.maxReceiveCount) {
     await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError });
     log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; SQS will retry');
     return { ack: false, result: 'failed', attempt };
@@ -152,18 +163,20 @@ async function recordFailure(
   return { ack: false, result: 'dead', attempt };
 }
 
-async function enqueueRetry(
-  deps: ProcessDependencies,
+/** Sends the failed-queue message carrying `queueToken`, then records that it is queued. */
+export async function enqueueRetry(
+  deps: Pick<ProcessDependencies, 'failedQueue' | 'store'>,
   webhook: Webhook,
   attempt: number,
+  queueToken: string,
   log: Logger,
 ): Promise<AttemptReport> {
   try {
-    await deps.failedQueue.enqueue(webhook);
-    await deps.store.markEnqueued(webhook.id, attempt);
+    await deps.failedQueue.enqueue(webhook, queueToken);
+    await deps.store.markEnqueued(webhook.id, queueToken);
     return { ack: true, result: 'failed', attempt };
   } catch (error) {
-    // The stream delivers the record again; the lost-claim path then enqueues once more.
+    // The stream delivers the record again (or the sweeper finds it): it is enqueued once more.
     log.error({ event: 'enqueue.failed', ...errorFields(error) }, 'could not queue the retry');
     return { ack: false, result: 'enqueue-failed', attempt };
   }
@@ -186,14 +199,14 @@ async function handleLostClaim(
   if (!current) return skip('missing');
 
   if (trigger.source === 'stream') {
-    // A failure whose retry never reached the queue: queue it now.
-    if (current.status === 'failed' && current.enqueuedAttempt === undefined) {
-      return enqueueRetry(
-        deps,
-        webhook,
-        current.attempts,
-        log.child({ attempt: current.attempts }),
-      );
+    // A failure whose retry message never reached the queue: send it now.
+    if (
+      current.status === 'failed' &&
+      current.queueToken &&
+      current.queuedToken !== current.queueToken
+    ) {
+      const attemptLog = log.child({ attempt: current.attempts });
+      return enqueueRetry(deps, webhook, current.attempts, current.queueToken, attemptLog);
     }
     // An attempt still owns it (or crashed and its lease has not run out yet): ask the stream to
     // deliver the record again; once the lease has run out, the claim takes the webhook over.
@@ -201,17 +214,17 @@ async function handleLostClaim(
     return skip(`already ${current.status}`);
   }
 
+  // A message whose token is not the current one was superseded (a duplicate send, a sweeper
+  // re-enqueue, a replay): nothing in it is still owed.
+  if (current.queueToken !== trigger.queueToken) return skip('superseded message');
   switch (current.status) {
     case 'completed':
       return skip('already completed');
-    case 'failed':
-      // A second message for an attempt already made (a retried SendMessage): drop it.
-      return skip('duplicate message');
     case 'dead':
       // Leave it to SQS's redrive policy, so that every dead webhook's message is in the DLQ.
       return skip('dead; left for the DLQ', false);
     default:
-      // processing under a live lease, or not yet failed: try again after the visibility timeout.
+      // processing under a live lease, or lost a race: try again after the visibility timeout.
       return skip(`currently ${current.status}`, false);
   }
 }

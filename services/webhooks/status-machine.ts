@@ -7,12 +7,16 @@ import type { WebhookStatus } from './webhook.js';
  * straight from `processing` to `dead`.
  */
 const TRANSITIONS: Readonly<Record<WebhookStatus, readonly WebhookStatus[]>> = {
-  received: ['processing'],
+  // → failed: the sweeper re-enqueues a webhook whose stream attempt was lost.
+  received: ['processing', 'failed'],
+  // → failed also when the sweeper finds an attempt abandoned past its lease.
   processing: ['completed', 'failed', 'dead', 'processing'],
-  failed: ['processing'],
+  // → failed: the sweeper re-enqueues one whose queue message was lost (a new token).
+  failed: ['processing', 'failed'],
   // An operator's redrive puts a dead webhook back on the failed queue.
   dead: ['failed'],
-  completed: [],
+  // An operator's replay processes a completed webhook again, through the failed queue.
+  completed: ['failed'],
 };
 
 export function canTransition(from: WebhookStatus, to: WebhookStatus): boolean {

@@ -5,6 +5,8 @@ import {
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -22,6 +24,21 @@ import type { LastError, Outcome, Webhook, WebhookState, WebhookStatus } from '.
 const webhookKey = (id: string) => ({ PK: `WH#${id}`, SK: 'WEBHOOK' });
 const statusKey = (id: string) => ({ PK: `WH#${id}`, SK: 'STATUS' });
 const projectionKey = (resource: string) => ({ PK: `RES#${resource}`, SK: 'PROJECTION' });
+
+/**
+ * The sparse index of webhooks needing attention: a STATUS item carries GSI1PK/GSI1SK while it
+ * is anything but `completed`, so listing dead or stuck webhooks never reads completed ones.
+ */
+export const ATTENTION_INDEX = 'attention';
+const ATTENTION_SET = 'GSI1PK = :attnPk, GSI1SK = :attnSk';
+const attentionValues = (status: WebhookStatus, updatedAt: string, id: string) => ({
+  ':attnPk': `ATTN#${status}`,
+  ':attnSk': `${updatedAt}#${id}`,
+});
+
+/** How many attempts the status item remembers (the attempt log is bounded). */
+export const ATTEMPT_LOG_SIZE = 10;
+const attemptKey = (attempt: number) => `a${attempt}`;
 
 /** The sort key of the item whose INSERT starts processing; the stream filter matches it. */
 export const WEBHOOK_SORT_KEY = 'WEBHOOK';
@@ -89,7 +106,14 @@ export class WebhookStore {
         {
           Put: {
             TableName: this.#table,
-            Item: { ...statusKey(webhook.id), ...state, expiresAt },
+            Item: {
+              ...statusKey(webhook.id),
+              ...state,
+              attemptLog: {},
+              GSI1PK: `ATTN#received`,
+              GSI1SK: `${webhook.receivedAt}#${webhook.id}`,
+              expiresAt,
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
@@ -134,40 +158,69 @@ export class WebhookStore {
   }
 
   /**
-   * Takes ownership of the next attempt: `from → processing`, attempts + 1, with a lease. An
-   * attempt whose lease has run out (its function died) may be taken over too. With
-   * `maxPriorAttempts`, a claim for an attempt already made (a duplicate queue message) loses.
-   * Of two racers exactly one wins; the loser gets a TransitionRejectedError with the state.
+   * Takes ownership of the next attempt: `from → processing`, attempts + 1, with a lease, and
+   * opens the attempt's entry in the bounded attempt log. An attempt whose lease has run out
+   * (its function died) may be taken over too. A queue message claims only with the token the
+   * status holds, so a stale or duplicate message loses. The write is conditional on the
+   * version read just before, so of two racers exactly one wins; the loser gets a
+   * TransitionRejectedError carrying the current state.
    */
   async claim(
     id: string,
-    options: { from: WebhookStatus; leaseSeconds: number; maxPriorAttempts?: number },
+    options: { from: WebhookStatus; leaseSeconds: number; trigger: string; queueToken?: string },
   ): Promise<WebhookState> {
     assertTransition(options.from, 'processing');
     const now = this.#now();
+    const current = await this.getState(id);
+    const leaseRanOut =
+      current?.status === 'processing' && (current.leaseExpiresAt ?? 0) < now.getTime();
+    const tokenMatches =
+      options.queueToken === undefined || current?.queueToken === options.queueToken;
+    if (!current || !(current.status === options.from || leaseRanOut) || !tokenMatches) {
+      throw new TransitionRejectedError(
+        `Cannot claim from ${options.from}: the webhook is ${current?.status ?? 'missing'}.`,
+        { context: { webhookId: id, current } },
+      );
+    }
+    const attempt = current.attempts + 1;
+    const at = now.toISOString();
     const values: Record<string, unknown> = {
       ':from': options.from,
       ':processing': 'processing',
       ':now': now.getTime(),
       ':lease': now.getTime() + options.leaseSeconds * 1000,
-      ':at': now.toISOString(),
+      ':at': at,
+      ':version': current.version,
+      ':attempt': attempt,
       ':one': 1,
+      ':entry': { attempt, trigger: options.trigger, startedAt: at },
+      ...attentionValues('processing', at, id),
     };
-    let condition = '(#status = :from OR (#status = :processing AND leaseExpiresAt < :now))';
-    if (options.maxPriorAttempts !== undefined) {
-      condition += ' AND attempts <= :maxPrior';
-      values[':maxPrior'] = options.maxPriorAttempts;
+    let condition =
+      'version = :version AND (#status = :from OR (#status = :processing AND leaseExpiresAt < :now))';
+    if (options.queueToken !== undefined) {
+      condition += ' AND queueToken = :token';
+      values[':token'] = options.queueToken;
     }
+    const names = {
+      '#entry': attemptKey(attempt),
+      '#oldest': attemptKey(attempt - ATTEMPT_LOG_SIZE),
+    };
     return this.#update(id, {
       UpdateExpression:
-        'SET #status = :processing, attempts = attempts + :one, leaseExpiresAt = :lease, updatedAt = :at, version = version + :one',
+        'SET #status = :processing, attempts = :attempt, leaseExpiresAt = :lease, updatedAt = :at, ' +
+        `version = version + :one, attemptLog.#entry = :entry, ${ATTENTION_SET} REMOVE attemptLog.#oldest`,
       ConditionExpression: condition,
       ExpressionAttributeValues: values,
+      names,
       intent: `claim from ${options.from}`,
     });
   }
 
-  /** Ends the attempt that owns the webhook: `processing → completed | failed | dead`. */
+  /**
+   * Ends the attempt that owns the webhook: `processing → completed | failed | dead`. A failure
+   * from the stream gets a new `queueToken`: the token its queue message will carry.
+   */
   async finish(
     id: string,
     attempt: number,
@@ -176,11 +229,19 @@ export class WebhookStore {
       outcome?: Outcome;
       resource?: string;
       error?: Omit<LastError, 'at' | 'attempt'>;
+      queueToken?: string;
     } = {},
   ): Promise<WebhookState> {
     assertTransition('processing', to);
     const at = this.#now().toISOString();
-    const sets = ['#status = :to', 'updatedAt = :at', 'version = version + :one'];
+    const sets = [
+      '#status = :to',
+      'updatedAt = :at',
+      'version = version + :one',
+      'attemptLog.#entry.endedAt = :at',
+      'attemptLog.#entry.#result = :to',
+    ];
+    const removes = ['leaseExpiresAt'];
     const values: Record<string, unknown> = {
       ':to': to,
       ':processing': 'processing',
@@ -188,8 +249,13 @@ export class WebhookStore {
       ':at': at,
       ':one': 1,
     };
+    if (to === 'completed') removes.push('GSI1PK', 'GSI1SK');
+    else {
+      sets.push(ATTENTION_SET);
+      Object.assign(values, attentionValues(to, at, id));
+    }
     if (details.outcome) {
-      sets.push('outcome = :outcome');
+      sets.push('outcome = :outcome', 'attemptLog.#entry.outcome = :outcome');
       values[':outcome'] = details.outcome;
     }
     if (details.resource) {
@@ -197,25 +263,206 @@ export class WebhookStore {
       values[':resource'] = details.resource;
     }
     if (details.error) {
-      sets.push('lastError = :error');
+      sets.push('lastError = :error', 'attemptLog.#entry.#error = :error');
       values[':error'] = { ...details.error, attempt, at };
     }
+    if (details.queueToken) {
+      sets.push('queueToken = :token');
+      values[':token'] = details.queueToken;
+    }
     return this.#update(id, {
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseExpiresAt`,
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
       ConditionExpression: '#status = :processing AND attempts = :attempt',
       ExpressionAttributeValues: values,
+      names: {
+        '#entry': attemptKey(attempt),
+        '#result': 'result',
+        ...(details.error ? { '#error': 'error' } : {}),
+      },
       intent: `finish as ${to}`,
     });
   }
 
-  /** Records that the failure of `attempt` is on the failed queue, so it is not enqueued twice. */
-  async markEnqueued(id: string, attempt: number): Promise<WebhookState> {
+  /**
+   * Records that the message carrying `queueToken` is on the failed queue. Whatever the status:
+   * the retry function may already have received that message and claimed (or finished) the
+   * webhook before this write (found by e2e/chaos.test.ts); only a newer token makes it moot.
+   */
+  async markEnqueued(id: string, queueToken: string): Promise<WebhookState> {
     return this.#update(id, {
-      UpdateExpression: 'SET enqueuedAttempt = :attempt',
-      ConditionExpression: '#status = :failed AND attempts = :attempt',
-      ExpressionAttributeValues: { ':attempt': attempt, ':failed': 'failed' },
+      UpdateExpression: 'SET queuedToken = :token',
+      ConditionExpression: 'queueToken = :token',
+      ExpressionAttributeValues: { ':token': queueToken },
       intent: 'mark enqueued',
     });
+  }
+
+  /**
+   * Puts a webhook (back) on the failed queue's path: `from → failed` with a queue token. Used by
+   * the sweeper (abandoned attempts, lost messages, lost stream records), the operator's redrive
+   * (`dead → failed`) and replay (`completed → failed`). Conditional on the version the caller
+   * read, so two sweepers or an operator racing the pipeline change it at most once.
+   */
+  async requeue(
+    id: string,
+    options: {
+      from: WebhookStatus;
+      expectedVersion: number;
+      queueToken: string;
+      /** Whether a message with this token is already on the queue (a redrive moving it). */
+      queued?: boolean;
+      reason?: { code: string; message: string };
+      /** The attempt the reason is about (the webhook's current attempts). */
+      attempt?: number;
+    },
+  ): Promise<WebhookState> {
+    assertTransition(options.from, 'failed');
+    const at = this.#now().toISOString();
+    const sets = [
+      '#status = :failed',
+      'updatedAt = :at',
+      'version = version + :one',
+      'queueToken = :token',
+      ATTENTION_SET,
+    ];
+    const removes = ['leaseExpiresAt'];
+    const values: Record<string, unknown> = {
+      ':failed': 'failed',
+      ':from': options.from,
+      ':version': options.expectedVersion,
+      ':token': options.queueToken,
+      ':at': at,
+      ':one': 1,
+      ...attentionValues('failed', at, id),
+    };
+    if (options.queued) sets.push('queuedToken = :token');
+    else removes.push('queuedToken');
+    if (options.reason) {
+      sets.push('lastError = :error');
+      // The reason belongs to the attempt it ends (0 when none had started).
+      values[':error'] = { ...options.reason, attempt: options.attempt ?? 0, at };
+    }
+    return this.#update(id, {
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+      ConditionExpression: '#status = :from AND version = :version',
+      ExpressionAttributeValues: values,
+      intent: `requeue from ${options.from}`,
+    });
+  }
+
+  /**
+   * Webhooks in one status that needs attention (everything but `completed`), newest first,
+   * from the sparse index: never a Scan.
+   */
+  async listAttention(
+    status: Exclude<WebhookStatus, 'completed'>,
+    options: {
+      updatedBefore?: string;
+      updatedSince?: string;
+      provider?: string;
+      limit?: number;
+    } = {},
+  ): Promise<WebhookState[]> {
+    const values: Record<string, unknown> = { ':pk': `ATTN#${status}` };
+    let keyCondition = 'GSI1PK = :pk';
+    if (options.updatedSince && options.updatedBefore) {
+      keyCondition += ' AND GSI1SK BETWEEN :since AND :before';
+      values[':since'] = options.updatedSince;
+      values[':before'] = options.updatedBefore;
+    } else if (options.updatedBefore) {
+      keyCondition += ' AND GSI1SK < :before';
+      values[':before'] = options.updatedBefore;
+    } else if (options.updatedSince) {
+      keyCondition += ' AND GSI1SK >= :since';
+      values[':since'] = options.updatedSince;
+    }
+    if (options.provider) values[':provider'] = options.provider;
+    const states: WebhookState[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: ATTENTION_INDEX,
+          KeyConditionExpression: keyCondition,
+          ...(options.provider ? { FilterExpression: 'provider = :provider' } : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      states.push(...(page.Items ?? []).map((item) => stripKeys<WebhookState>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (options.limit === undefined || states.length < options.limit));
+    return options.limit === undefined ? states : states.slice(0, options.limit);
+  }
+
+  /** How many webhooks the sparse index holds in each status. */
+  async countAttention(): Promise<Record<Exclude<WebhookStatus, 'completed'>, number>> {
+    const statuses = ['received', 'processing', 'failed', 'dead'] as const;
+    const counts = await Promise.all(
+      statuses.map(async (status) => {
+        let count = 0;
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.#client.send(
+            new QueryCommand({
+              TableName: this.#table,
+              IndexName: ATTENTION_INDEX,
+              KeyConditionExpression: 'GSI1PK = :pk',
+              ExpressionAttributeValues: { ':pk': `ATTN#${status}` },
+              Select: 'COUNT',
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          count += page.Count ?? 0;
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return [status, count] as const;
+      }),
+    );
+    return Object.fromEntries(counts) as Record<Exclude<WebhookStatus, 'completed'>, number>;
+  }
+
+  /**
+   * Counts every webhook and status by reading the whole table: an operator's occasional audit
+   * (`webhooks stats`), the one place a Scan is the point, since it checks the index against
+   * the items themselves.
+   */
+  async audit(): Promise<{
+    webhooks: number;
+    statuses: Array<{ status: WebhookStatus; provider: string; count: number }>;
+  }> {
+    let webhooks = 0;
+    const counts = new Map<string, number>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: 'begins_with(PK, :wh)',
+          ProjectionExpression: 'SK, #status, provider',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':wh': 'WH#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.SK === WEBHOOK_SORT_KEY) webhooks++;
+        else if (item.SK === 'STATUS') {
+          const key = `${item.status}\u0000${item.provider}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return {
+      webhooks,
+      statuses: [...counts].map(([key, count]) => {
+        const [status, provider] = key.split('\u0000') as [WebhookStatus, string];
+        return { status, provider, count };
+      }),
+    };
   }
 
   /**
@@ -271,10 +518,11 @@ export class WebhookStore {
       UpdateExpression: string;
       ConditionExpression: string;
       ExpressionAttributeValues: Record<string, unknown>;
+      names?: Record<string, string>;
       intent: string;
     },
   ): Promise<WebhookState> {
-    const names: Record<string, string> = {};
+    const names: Record<string, string> = { ...input.names };
     if (/#status\b/.test(input.UpdateExpression + input.ConditionExpression))
       names['#status'] = 'status';
     if (input.UpdateExpression.includes('#resource')) names['#resource'] = 'resource';
@@ -315,7 +563,7 @@ function assertTransition(from: WebhookStatus, to: WebhookStatus): void {
 }
 
 function stripKeys<T>(item: Record<string, unknown>): T {
-  const { PK: _pk, SK: _sk, expiresAt: _ttl, ...rest } = item;
+  const { PK: _pk, SK: _sk, expiresAt: _ttl, GSI1PK: _gpk, GSI1SK: _gsk, ...rest } = item;
   return rest as T;
 }
 

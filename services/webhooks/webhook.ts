@@ -26,6 +26,18 @@ export interface LastError {
   readonly at: string;
 }
 
+/** One processing attempt, as kept in the status item's bounded attempt log. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  /** What started it: `stream`, `queue`. */
+  readonly trigger: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly result?: 'completed' | 'failed' | 'dead';
+  readonly outcome?: Outcome;
+  readonly error?: LastError;
+}
+
 /** The mutable state of a webhook. */
 export interface WebhookState {
   readonly id: string;
@@ -38,8 +50,12 @@ export interface WebhookState {
   readonly version: number;
   /** Epoch ms until which the current attempt owns the webhook (status processing). */
   readonly leaseExpiresAt?: number;
-  /** The attempt whose failure has been put on the failed queue. */
-  readonly enqueuedAttempt?: number;
+  /** The token the webhook's current failed-queue message must carry to claim an attempt. */
+  readonly queueToken?: string;
+  /** Set to `queueToken` once that message is known to be on the queue. */
+  readonly queuedToken?: string;
+  /** The last attempts (bounded), keyed `a<attempt>`. */
+  readonly attemptLog?: Readonly<Record<string, AttemptRecord>>;
   readonly lastError?: LastError;
   readonly outcome?: Outcome;
   readonly resource?: string;

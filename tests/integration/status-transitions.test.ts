@@ -49,7 +49,7 @@ describe('conditional status transitions on DynamoDB Local', () => {
   it('of 10 racing claims of a received webhook exactly one wins, attempt 1', async () => {
     const { id } = await newWebhook();
     const { won, lost } = await race(10, () =>
-      store.claim(id, { from: 'received', leaseSeconds: 60 }),
+      store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' }),
     );
     expect(won).toHaveLength(1);
     expect(won[0]).toMatchObject({ status: 'processing', attempts: 1 });
@@ -65,7 +65,7 @@ describe('conditional status transitions on DynamoDB Local', () => {
 
   it('of racing finishes of one attempt exactly one wins', async () => {
     const { id } = await newWebhook();
-    await store.claim(id, { from: 'received', leaseSeconds: 60 });
+    await store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
     const { won, lost } = await race(6, () =>
       store.finish(id, 1, 'completed', { outcome: 'applied' }),
     );
@@ -81,38 +81,116 @@ describe('conditional status transitions on DynamoDB Local', () => {
 
   it('a completed webhook cannot be claimed again', async () => {
     const { id } = await newWebhook();
-    await store.claim(id, { from: 'received', leaseSeconds: 60 });
+    await store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
     await store.finish(id, 1, 'completed', { outcome: 'applied' });
-    await expect(store.claim(id, { from: 'received', leaseSeconds: 60 })).rejects.toBeInstanceOf(
-      TransitionRejectedError,
-    );
     await expect(
-      store.claim(id, { from: 'failed', leaseSeconds: 60, maxPriorAttempts: 5 }),
+      store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' }),
+    ).rejects.toBeInstanceOf(TransitionRejectedError);
+    await expect(
+      store.claim(id, { from: 'failed', leaseSeconds: 60, trigger: 'queue', queueToken: 'x' }),
     ).rejects.toBeInstanceOf(TransitionRejectedError);
   });
 
-  it('a retry claim for an attempt already made (duplicate queue message) loses', async () => {
+  it('only a queue message carrying the current token can claim a retry', async () => {
     const { id } = await newWebhook();
-    await store.claim(id, { from: 'received', leaseSeconds: 60 });
-    await store.finish(id, 1, 'failed', { error: { code: 'x', message: 'boom' } });
-    await store.claim(id, { from: 'failed', leaseSeconds: 60, maxPriorAttempts: 1 });
-    await store.finish(id, 2, 'failed', { error: { code: 'x', message: 'boom' } });
-    // A second message for attempt 2 (first receive) must not start a third attempt.
+    await store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    await store.finish(id, 1, 'failed', {
+      error: { code: 'x', message: 'boom' },
+      queueToken: 't1',
+    });
+    // A superseded or duplicate message (another token) loses.
     await expect(
-      store.claim(id, { from: 'failed', leaseSeconds: 60, maxPriorAttempts: 1 }),
+      store.claim(id, { from: 'failed', leaseSeconds: 60, trigger: 'queue', queueToken: 't0' }),
     ).rejects.toBeInstanceOf(TransitionRejectedError);
+    const second = await store.claim(id, {
+      from: 'failed',
+      leaseSeconds: 60,
+      trigger: 'queue',
+      queueToken: 't1',
+    });
+    expect(second).toMatchObject({ status: 'processing', attempts: 2 });
+    await store.finish(id, 2, 'failed', { error: { code: 'x', message: 'boom again' } });
+    // SQS redelivers the same message: same token, the next attempt.
+    const third = await store.claim(id, {
+      from: 'failed',
+      leaseSeconds: 60,
+      trigger: 'queue',
+      queueToken: 't1',
+    });
+    expect(third).toMatchObject({ attempts: 3 });
+    await store.finish(id, 3, 'dead', { error: { code: 'x', message: 'still' } });
+    const state = await store.getState(id);
+    expect(state).toMatchObject({ status: 'dead', attempts: 3, lastError: { attempt: 3 } });
+    // The attempt log keeps each attempt's trigger, start, end, result and error.
+    expect(
+      Object.values(state?.attemptLog ?? {}).map((a) => [a.attempt, a.trigger, a.result]),
+    ).toEqual(
+      expect.arrayContaining([
+        [1, 'stream', 'failed'],
+        [2, 'queue', 'failed'],
+        [3, 'queue', 'dead'],
+      ]),
+    );
+    expect(state?.attemptLog?.a2).toMatchObject({ error: { message: 'boom again' } });
+  });
+
+  it('keeps only the last 10 attempts in the log', async () => {
+    const { id } = await newWebhook();
+    const later = (n: number) => storage.store({ now: () => new Date(Date.now() + n * 120_000) });
+    await store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    // Each claim takes over an abandoned attempt, as after repeated crashes.
+    for (let n = 1; n <= 11; n++) {
+      await later(n).claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    }
+    const state = await store.getState(id);
+    expect(state?.attempts).toBe(12);
+    expect(Object.keys(state?.attemptLog ?? {}).sort()).toEqual(
+      ['a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10', 'a11', 'a12'].sort(),
+    );
+  });
+
+  it('the sparse index holds a webhook only while it needs attention', async () => {
+    const { id } = await newWebhook();
+    const ids = async (status: 'received' | 'processing' | 'failed' | 'dead') =>
+      (await store.listAttention(status)).map((s) => s.id);
+    expect(await ids('received')).toContain(id);
+    await store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    expect(await ids('received')).not.toContain(id);
+    expect(await ids('processing')).toContain(id);
+    await store.finish(id, 1, 'completed', { outcome: 'applied' });
+    for (const status of ['received', 'processing', 'failed', 'dead'] as const) {
+      expect(await ids(status)).not.toContain(id);
+    }
+  });
+
+  it('a requeue conditional on a version applies once when two sweepers race', async () => {
+    const { id } = await newWebhook();
+    const state = await store.getState(id);
+    const { won, lost } = await race(4, () =>
+      store.requeue(id, {
+        from: 'received',
+        expectedVersion: state!.version,
+        queueToken: `t-${Math.random()}`,
+        reason: { code: 'stream_attempt_lost', message: 'no attempt started' },
+      }),
+    );
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(3);
     expect(await store.getState(id)).toMatchObject({
       status: 'failed',
-      attempts: 2,
-      lastError: { attempt: 2 },
+      queueToken: won[0]!.queueToken,
     });
   });
 
   it('an attempt whose lease ran out is taken over, and the old owner can no longer finish', async () => {
     const { id } = await newWebhook();
-    await store.claim(id, { from: 'received', leaseSeconds: 60 });
+    await store.claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
     const later = storage.store({ now: () => new Date(Date.now() + 120_000) });
-    const takeover = await later.claim(id, { from: 'received', leaseSeconds: 60 });
+    const takeover = await later.claim(id, {
+      from: 'received',
+      leaseSeconds: 60,
+      trigger: 'stream',
+    });
     expect(takeover).toMatchObject({ status: 'processing', attempts: 2 });
     await expect(store.finish(id, 1, 'completed', { outcome: 'applied' })).rejects.toBeInstanceOf(
       TransitionRejectedError,

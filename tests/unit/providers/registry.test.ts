@@ -31,6 +31,56 @@ describe('createProviders', () => {
   });
 });
 
+describe('createProviders: optional providers', () => {
+  const all = createProviders({
+    stripe: ['whsec_unitTestRegistry0123456789abcdef'],
+    bigcommerce: ['bc_unit_test_registry_secret'],
+    github: ['github_unit_test_registry_secret'],
+    shopify: ['shopify_unit_test_registry_secret'],
+    standardWebhooks: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+  });
+
+  it('configures github, shopify and standard-webhooks when each has a secret', () => {
+    expect([...all.keys()].sort()).toEqual([
+      'bigcommerce',
+      'github',
+      'shopify',
+      'standard-webhooks',
+      'stripe',
+    ]);
+    for (const [key, provider] of all) expect(provider.name).toBe(key);
+  });
+
+  it.each([
+    ['absent', {}],
+    ['empty', { github: [], shopify: [], standardWebhooks: [] }],
+  ])('leaves them out when their secret lists are %s: unknown_provider', (_, optional) => {
+    const some = createProviders({ stripe: ['whsec_x'], bigcommerce: ['bc'], ...optional });
+    expect([...some.keys()].sort()).toEqual(['bigcommerce', 'stripe']);
+    expect(() => getProvider(some, 'github')).toThrow(UnknownProviderError);
+    expect(() => getProvider(some, 'standard-webhooks')).toThrow(UnknownProviderError);
+  });
+
+  it('configures each optional provider on its own', () => {
+    const onlyShopify = createProviders({
+      stripe: ['whsec_x'],
+      bigcommerce: ['bc'],
+      shopify: ['s'],
+    });
+    expect([...onlyShopify.keys()]).toContain('shopify');
+    expect([...onlyShopify.keys()]).not.toContain('github');
+  });
+
+  it('refuses to start when a configured secret is unusable', () => {
+    expect(() =>
+      createProviders({ stripe: ['whsec_x'], bigcommerce: ['bc'], github: [' '] }),
+    ).toThrow(ConfigurationError);
+    expect(() =>
+      createProviders({ stripe: ['whsec_x'], bigcommerce: ['bc'], standardWebhooks: ['whsec_!'] }),
+    ).toThrow(ConfigurationError);
+  });
+});
+
 describe('getProvider', () => {
   it.each(['stripe', 'bigcommerce'])('finds %s', (name) => {
     expect(getProvider(providers, name)).toBe(providers.get(name));

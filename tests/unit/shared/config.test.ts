@@ -88,6 +88,34 @@ describe('readSettings: secret lists', () => {
   });
 });
 
+describe('readSettings: optional provider secrets', () => {
+  it.each([
+    ['unset', undefined],
+    ['blank', '  '],
+    ['only commas', ' , ,'],
+  ])('gives no values when %s, so the provider is not configured', (_, value) => {
+    const settings = readSettings({ GITHUB_WEBHOOK_SECRET: value });
+    expect(settings.optionalSecretSource('GITHUB_WEBHOOK_SECRET')).toEqual({ values: [] });
+  });
+
+  it('splits a comma-separated list, current secret first', () => {
+    const settings = readSettings({ SHOPIFY_CLIENT_SECRET: ' new , old,, ' });
+    expect(settings.optionalSecretSource('SHOPIFY_CLIENT_SECRET')).toEqual({
+      values: ['new', 'old'],
+    });
+  });
+
+  it('names the SSM parameter when <variable>_PARAMETER is set', () => {
+    const settings = readSettings({
+      STANDARD_WEBHOOKS_SECRET_PARAMETER: '/webhook-receiver/standard-webhooks-secret',
+    });
+    expect(settings.optionalSecretSource('STANDARD_WEBHOOKS_SECRET')).toEqual({
+      parameterName: '/webhook-receiver/standard-webhooks-secret',
+      variable: 'STANDARD_WEBHOOKS_SECRET',
+    });
+  });
+});
+
 describe('readSettings: integers', () => {
   it('uses the defaults when unset or empty', () => {
     const settings = readSettings({ MAX_PAYLOAD_BYTES: '' });

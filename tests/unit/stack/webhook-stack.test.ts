@@ -33,7 +33,7 @@ function only(templ: Template, type: string, idPrefix = '') {
 /** Every function's environment variables, by logical id; never vacuous. */
 function functionEnvironments(templ: Template): Record<string, Record<string, unknown>> {
   const functions = templ.findResources('AWS::Lambda::Function');
-  expect(Object.keys(functions)).toHaveLength(3);
+  expect(Object.keys(functions)).toHaveLength(4);
   return Object.fromEntries(
     Object.entries(functions).map(([id, fn]) => [id, fn.Properties?.Environment?.Variables ?? {}]),
   );
@@ -62,7 +62,7 @@ describe.each(PROFILES)('the %s profile', (name) => {
   const failedQueue = () => only(templ(), 'AWS::SQS::Queue', 'FailedWebhooksQueue');
   const deadLetterQueue = () => only(templ(), 'AWS::SQS::Queue', 'DeadWebhooksQueue');
   const topic = () => only(templ(), 'AWS::SNS::Topic');
-  const fn = (prefix: 'CaptureFunction' | 'ProcessFunction' | 'RetryFunction') =>
+  const fn = (prefix: 'CaptureFunction' | 'ProcessFunction' | 'RetryFunction' | 'SweepFunction') =>
     only(templ(), 'AWS::Lambda::Function', prefix);
 
   function mappings() {
@@ -126,13 +126,36 @@ describe.each(PROFILES)('the %s profile', (name) => {
   });
 
   describe('the functions', () => {
-    it('are three, on Node.js 22, with the bundled index.handler', () => {
-      templ().resourceCountIs('AWS::Lambda::Function', 3);
+    it("are the brief's three plus the sweeper, on Node.js 22, with the bundled index.handler", () => {
+      templ().resourceCountIs('AWS::Lambda::Function', 4);
       const functions = Object.values(templ().findResources('AWS::Lambda::Function'));
       for (const f of functions) {
         expect(f.Properties.Runtime).toBe('nodejs22.x');
         expect(f.Properties.Handler).toBe('index.handler');
       }
+    });
+
+    it('include a sweeper run by an EventBridge schedule', () => {
+      const rules = Object.values(templ().findResources('AWS::Events::Rule'));
+      expect(rules).toHaveLength(1);
+      expect(rules[0]?.Properties.ScheduleExpression).toMatch(/^rate\(\d+ minutes?\)$/);
+      expect(rules[0]?.Properties.Targets[0].Arn).toEqual({
+        'Fn::GetAtt': [fn('SweepFunction').id, 'Arn'],
+      });
+    });
+
+    it('index the status items that need attention in a sparse GSI', () => {
+      templ().hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'attention',
+            KeySchema: [
+              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      });
     });
 
     it('all find the table by reference', () => {
@@ -218,6 +241,7 @@ describe.each(PROFILES)('the %s profile', (name) => {
       'FailedQueueUrl',
       'DeadLetterQueueUrl',
       'OperatorTopicArn',
+      'DeadLetterAlarmName',
     ]) {
       expect(outputs, output).toHaveProperty(output);
     }
@@ -257,10 +281,15 @@ describe('fault injection', () => {
 describe('provider secrets', () => {
   const SECRET_NAMES = ['STRIPE_WEBHOOK_SECRET', 'BIGCOMMERCE_CLIENT_SECRET'];
 
-  it('are in no aws function environment, even when set in the shell', () => {
+  it('are in no aws function environment, even when set in the shell: only SSM parameter names are', () => {
     for (const variables of Object.values(functionEnvironments(templates.aws))) {
       for (const secret of SECRET_NAMES) expect(variables).not.toHaveProperty(secret);
     }
+    const capture = only(templates.aws, 'AWS::Lambda::Function', 'CaptureFunction');
+    expect(capture.props.Environment.Variables).toMatchObject({
+      STRIPE_WEBHOOK_SECRET_PARAMETER: '/webhook-receiver/stripe-webhook-secret',
+      BIGCOMMERCE_CLIENT_SECRET_PARAMETER: '/webhook-receiver/bigcommerce-client-secret',
+    });
     const text = JSON.stringify(templates.aws.toJSON());
     expect(text).not.toContain(DEV_ENV.STRIPE_WEBHOOK_SECRET);
     expect(text).not.toContain(DEV_ENV.BIGCOMMERCE_CLIENT_SECRET);
@@ -288,6 +317,46 @@ describe('provider secrets', () => {
       STRIPE_WEBHOOK_SECRET: DEV_ENV.STRIPE_WEBHOOK_SECRET,
       BIGCOMMERCE_CLIENT_SECRET: DEV_ENV.BIGCOMMERCE_CLIENT_SECRET,
     });
+  });
+});
+
+describe('optional provider secrets (GitHub, Shopify, Standard Webhooks)', () => {
+  const OPTIONAL = ['GITHUB_WEBHOOK_SECRET', 'SHOPIFY_CLIENT_SECRET', 'STANDARD_WEBHOOKS_SECRET'];
+
+  it('default to the documented development secrets in local, on the capture function', () => {
+    const capture = only(templates.local, 'AWS::Lambda::Function', 'CaptureFunction');
+    expect(capture.props.Environment.Variables).toMatchObject({
+      GITHUB_WEBHOOK_SECRET: 'github_local_webhook_secret',
+      SHOPIFY_CLIENT_SECRET: 'shopify_local_client_secret',
+      STANDARD_WEBHOOKS_SECRET: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
+    });
+  });
+
+  it(
+    'are taken from the environment in local',
+    () => {
+      const env = {
+        GITHUB_WEBHOOK_SECRET: 'github_from_the_developer_env',
+        SHOPIFY_CLIENT_SECRET: 'shopify_from_the_developer_env',
+        STANDARD_WEBHOOKS_SECRET: 'whsec_ZnJvbSB0aGUgZGV2ZWxvcGVyIGVudmlyb25tZW50',
+      };
+      const capture = only(synth('local', env), 'AWS::Lambda::Function', 'CaptureFunction');
+      expect(capture.props.Environment.Variables).toMatchObject(env);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it('are in no aws function environment: there the providers are off', () => {
+    const functions = Object.values(templates.aws.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      const variables = fn.Properties?.Environment?.Variables ?? {};
+      for (const name of OPTIONAL) {
+        expect(variables).not.toHaveProperty(name);
+        expect(variables).not.toHaveProperty(`${name}_PARAMETER`);
+      }
+    }
+    expect(JSON.stringify(templates.aws.toJSON())).not.toContain('github_local_webhook_secret');
   });
 });
 

@@ -15,6 +15,12 @@ const ALLOWED: ReadonlyArray<readonly [WebhookStatus, WebhookStatus]> = [
   ['failed', 'processing'],
   // An operator redrive of a dead webhook puts it back on the retry path.
   ['dead', 'failed'],
+  // The sweeper re-enqueues a webhook whose stream record was lost.
+  ['received', 'failed'],
+  // An operator replay processes a completed webhook again through the failed queue.
+  ['completed', 'failed'],
+  // The sweeper re-enqueues a failed webhook whose queue message was lost.
+  ['failed', 'failed'],
 ];
 
 const isAllowed = (from: WebhookStatus, to: WebhookStatus) =>
@@ -31,12 +37,10 @@ describe('canTransition', () => {
 
   it.each([
     ['completed', 'processing'],
-    ['completed', 'failed'],
     ['completed', 'dead'],
     ['completed', 'received'],
     ['completed', 'completed'],
     ['received', 'completed'],
-    ['received', 'failed'],
     ['received', 'dead'],
     ['received', 'received'],
     ['dead', 'processing'],
@@ -44,7 +48,6 @@ describe('canTransition', () => {
     ['dead', 'dead'],
     ['failed', 'completed'],
     ['failed', 'dead'],
-    ['failed', 'failed'],
     ['processing', 'received'],
   ] as const)('forbids %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(false);
@@ -57,8 +60,8 @@ describe('canTransition', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it('lets nothing leave completed', () => {
-    for (const to of WEBHOOK_STATUSES) expect(canTransition('completed', to)).toBe(false);
+  it('lets completed go only to failed (an explicit replay)', () => {
+    expect(WEBHOOK_STATUSES.filter((to) => canTransition('completed', to))).toEqual(['failed']);
   });
 
   it('lets nothing re-enter received', () => {
@@ -73,7 +76,7 @@ describe('sourcesOf', () => {
     ['received', []],
     ['processing', ['failed', 'processing', 'received']],
     ['completed', ['processing']],
-    ['failed', ['dead', 'processing']],
+    ['failed', ['completed', 'dead', 'failed', 'processing', 'received']],
     ['dead', ['processing']],
   ] as const)('lists the statuses that may reach %s', (to, expected) => {
     expect(sorted(sourcesOf(to))).toEqual(expected);

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bigcommerceEvent, stripeEvent } from '../tests/helpers/events.js';
+import { runWebhooksCli } from './support/npm-start.js';
+import { TARGET } from './support/target.js';
+import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const isFinal = (s: { status: string }) => s.status === 'completed' || s.status === 'dead';
+
+async function cli(...args: string[]) {
+  const result = await runWebhooksCli([...args, '--api', stack.apiUrl], {});
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
+  let json: any;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {}
+  return { ...result, json };
+}
+
+// The CLI runs against `npm start`'s emulator, and the notifications are its local inbox.
+describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', () => {
+  it('dead → notified → listed from the index → fault cleared → redrive → completed', async () => {
+    // The processor fails three times (the fault), then works: the fault is "cleared" for a redrive.
+    const response = await stack.send('stripe', stripeEvent(), { 'x-fault-fail-attempts': '3' });
+    const id = response.body.id;
+    const dead = await stack.waitForState(id, isFinal, 30_000);
+    expect(dead).toMatchObject({ status: 'dead', attempts: 3 });
+
+    const notification = await eventually(async () =>
+      stack.notifications.find((n) => (n.message as { id?: string }).id === id),
+    );
+    expect(notification.message).toMatchObject({
+      kind: 'webhook.dead',
+      id,
+      provider: 'stripe',
+      attempts: 3,
+    });
+
+    const listed = await cli('list', '--status', 'dead', '--json');
+    expect(listed.code).toBe(0);
+    expect(listed.json.map((w: { id: string }) => w.id)).toContain(id);
+
+    // SQS moves the message to the DLQ one visibility timeout after the last attempt.
+    await eventually(
+      async () => ((await stack.queueDepth('DeadLetterQueueUrl')).visible > 0 ? true : undefined),
+      30_000,
+    );
+
+    const dryRun = await cli('redrive', id, '--dry-run', '--json');
+    expect(dryRun.json).toMatchObject({ dryRun: true, moved: [id] });
+    expect(await stack.store.getState(id)).toMatchObject({ status: 'dead' });
+
+    const redriven = await cli('redrive', id, '--json');
+    expect(redriven.code).toBe(0);
+    expect(redriven.json).toMatchObject({ moved: [id], requeued: [] });
+
+    const completed = await stack.waitForState(id, (s) => s.status === 'completed', 30_000);
+    expect(completed.attempts).toBe(4);
+
+    const shown = await cli('show', id, '--json');
+    expect(
+      shown.json.attempts.map((a: { attempt: number; result: string }) => [a.attempt, a.result]),
+    ).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'dead'],
+      [4, 'completed'],
+    ]);
+    expect(shown.json.attempts[0].error).toMatchObject({ code: 'injected_fault', attempt: 1 });
+    expect(shown.json.payload).toMatchObject({ object: 'event' });
+    expect(
+      (await cli('list', '--status', 'dead', '--json')).json.map((w: { id: string }) => w.id),
+    ).not.toContain(id);
+  });
+
+  it('replays a completed webhook as a new attempt', async () => {
+    const response = await stack.send('bigcommerce', bigcommerceEvent());
+    const id = response.body.id;
+    await stack.waitForState(id, (s) => s.status === 'completed');
+    const replayed = await cli('replay', id, '--json');
+    expect(replayed.code).toBe(0);
+    const again = await stack.waitForState(id, (s) => s.status === 'completed' && s.attempts === 2);
+    expect(again.outcome).toBe('applied');
+    // Only a completed webhook can be replayed.
+    const refused = await cli('replay', '00000000-0000-5000-8000-000000000000', '--json');
+    expect(refused).toMatchObject({ code: 1, json: { error: { code: 'replay_refused' } } });
+  });
+
+  it('stats holds: received = completed + dead + in flight, and the index agrees', async () => {
+    const sends = [
+      ...Array.from({ length: 6 }, () => stack.send('stripe', stripeEvent())),
+      stack.send('stripe', stripeEvent(), { 'x-fault-fail-attempts': '1' }),
+      stack.send('bigcommerce', bigcommerceEvent(), { 'x-fault-fail-attempts': '99' }),
+    ];
+    const ids = (await Promise.all(sends)).map((r) => r.body.id);
+    await Promise.all(ids.map((id) => stack.waitForState(id, isFinal, 30_000)));
+    const stats = await cli('stats', '--json');
+    expect(stats.code).toBe(0);
+    expect(stats.json.holds).toBe(true);
+    expect(stats.json.received).toBe(
+      stats.json.byStatus.completed + stats.json.byStatus.dead + stats.json.inFlight,
+    );
+    expect(stats.json.byStatus.dead).toBeGreaterThanOrEqual(1);
+    expect(stats.json.byProvider.stripe.completed).toBeGreaterThanOrEqual(7);
+  });
+
+  it('rejects bad arguments with a usage error', async () => {
+    expect(await cli('list', '--status', 'completed', '--json')).toMatchObject({
+      code: 2,
+      json: { error: { code: 'invalid_argument' } },
+    });
+    expect(await cli('redrive', '--json')).toMatchObject({ code: 2 });
+    expect(await cli('show', 'nope', '--json')).toMatchObject({ code: 2 });
+  });
+});

@@ -1,0 +1,110 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type RemoteTarget,
+  readStackOutputs,
+  remoteClientConfig,
+} from '../../scripts/lib/stack-outputs.js';
+import type { WebhookState } from '../../services/webhooks/webhook.js';
+import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { scaled, signedHeaders } from './target.js';
+import type { ApiResponse, TestStack } from './test-stack.js';
+
+/** Outputs every suite needs; the stack declares them (tests/unit/stack asserts it). */
+const REQUIRED_OUTPUTS = ['ApiUrl', 'TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl'] as const;
+
+/**
+ * The same TestStack as the embedded one, backed by a deployed stack: LocalStack (cdklocal) or
+ * AWS (cdk deploy). The API URL, table and queues come from the stack's outputs; webhooks are
+ * signed with the target's secrets. There is no emulator here: `logs` and `notifications` stay
+ * empty (on AWS they are in CloudWatch Logs and SNS), and tests that need them run only where
+ * they are collected (see `TARGET` in ./target.ts).
+ */
+export async function startRemoteStack(target: RemoteTarget): Promise<TestStack> {
+  const outputs = await readStackOutputs(target);
+  const missing = REQUIRED_OUTPUTS.filter((name) => !outputs[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `Stack outputs ${missing.join(', ')} are missing on ${target}; it has: ${Object.keys(outputs).join(', ')}. Deploy the current stack again.`,
+    );
+  }
+  const apiUrl = (process.env.E2E_API_URL || outputs.ApiUrl!).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(apiUrl)) {
+    throw new Error(
+      target === 'localstack'
+        ? `The stack's ApiUrl output is "${apiUrl}", not a URL: this LocalStack did not create the HTTP API. API Gateway v2 is not in LocalStack's free image; run it with LOCALSTACK_AUTH_TOKEN and a licensed image (docs/targets.md).`
+        : `The stack's ApiUrl output is "${apiUrl}", not a URL.`,
+    );
+  }
+
+  const config = remoteClientConfig(target);
+  const dynamodb = new DynamoDBClient({ ...config, maxAttempts: 5 });
+  // With an explicit endpoint (LocalStack), send there rather than to the QueueUrl's host.
+  const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: target === 'aws' });
+  const store = new WebhookStore({
+    client: DynamoDBDocumentClient.from(dynamodb),
+    tableName: outputs.TableName!,
+    retentionDays: 1,
+  });
+
+  const post: TestStack['post'] = async (provider, rawBody, headers) => {
+    const response = await fetch(`${apiUrl}/api/webhooks/${provider}`, {
+      method: 'POST',
+      body: rawBody,
+      headers,
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: body as ApiResponse['body'] };
+  };
+
+  return {
+    apiUrl,
+    get emulator(): never {
+      throw new Error(`E2E_TARGET=${target} runs no emulator: use the stack's outputs instead.`);
+    },
+    store,
+    logs: [],
+    notifications: [],
+    post,
+    async send(provider, event, extraHeaders = {}) {
+      if (provider !== 'stripe' && provider !== 'bigcommerce') {
+        throw new Error(`E2E_TARGET=${target} signs only stripe and bigcommerce webhooks`);
+      }
+      const rawBody = JSON.stringify(event);
+      return post(provider, rawBody, { ...signedHeaders(provider, rawBody), ...extraHeaders });
+    },
+    async waitForState(id, done, timeoutMs = 20_000) {
+      const deadline = Date.now() + scaled(timeoutMs);
+      let last: WebhookState | undefined;
+      while (Date.now() < deadline) {
+        last = await store.getState(id);
+        if (last && done(last)) return last;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(
+        `Webhook ${id} did not reach the expected state in ${scaled(timeoutMs)} ms on ${target}; last: ${JSON.stringify(last)}`,
+      );
+    },
+    async queueDepth(outputName) {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs[outputName],
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return {
+        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    },
+    async stop() {
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+}

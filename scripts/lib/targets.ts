@@ -1,0 +1,95 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localClientConfig } from '../../emulator/local-aws.js';
+import { createFailedQueue, type FailedQueue } from '../../services/webhooks/failed-queue.js';
+import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { type Profile, resolveProfile } from '../../stack/profile.js';
+import { readStackOutputs, remoteClientConfig, StackNotDeployedError } from './stack-outputs.js';
+
+export type TargetName = 'embedded' | 'localstack' | 'aws';
+
+/** A deployed (or emulated) stack, reached through its outputs with the caller's credentials. */
+export interface Target {
+  readonly name: TargetName;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly store: WebhookStore;
+  readonly sqs: SQSClient;
+  readonly failedQueue: FailedQueue;
+  /** The numbers the stack was deployed with (sweeper thresholds). */
+  readonly profile: Profile;
+  close(): void;
+}
+
+export class TargetUnavailableError extends Error {
+  override readonly name = 'TargetUnavailableError';
+}
+
+/**
+ * embedded: asks `npm start` (its `/_emulator/outputs`); localstack and aws: the stack's
+ * outputs (CloudFormation DescribeStacks), as the e2e suite reads them. No name is spelled here.
+ */
+export async function openTarget(name: TargetName, options: { apiUrl: string }): Promise<Target> {
+  if (name === 'embedded') {
+    const info = await readEmbedded(options.apiUrl);
+    return build(name, info.outputs, {
+      dynamodb: localClientConfig(info.endpoints.dynamodb),
+      sqs: { ...localClientConfig(info.endpoints.sqs), useQueueUrlAsEndpoint: false },
+    });
+  }
+  const config = remoteClientConfig(name);
+  try {
+    const outputs = await readStackOutputs(name);
+    return build(name, outputs, { dynamodb: config, sqs: config });
+  } catch (error) {
+    if (error instanceof StackNotDeployedError) throw new TargetUnavailableError(error.message);
+    throw error;
+  }
+}
+
+function build(
+  name: TargetName,
+  outputs: Record<string, string>,
+  config: { dynamodb: object; sqs: object },
+): Target {
+  for (const key of ['TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl']) {
+    if (!outputs[key]) throw new TargetUnavailableError(`The stack has no ${key} output.`);
+  }
+  const dynamodb = new DynamoDBClient(config.dynamodb);
+  const sqs = new SQSClient(config.sqs);
+  return {
+    name,
+    outputs,
+    store: new WebhookStore({
+      client: DynamoDBDocumentClient.from(dynamodb, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: outputs.TableName!,
+      retentionDays: 30,
+    }),
+    sqs,
+    failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
+    profile: resolveProfile(name === 'aws' ? 'aws' : 'local', {}),
+    close() {
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+async function readEmbedded(apiUrl: string) {
+  try {
+    const response = await fetch(`${apiUrl}/_emulator/outputs`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return (await response.json()) as {
+      outputs: Record<string, string>;
+      endpoints: { dynamodb: string; sqs: string };
+    };
+  } catch (error) {
+    throw new TargetUnavailableError(
+      `The local stack does not answer at ${apiUrl} (${(error as Error).message}). Is \`npm start\` running? Set API_PORT if it uses another port.`,
+    );
+  }
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { TransitionRejectedError } from '../shared/errors.js';
+import type { FailedQueue } from '../webhooks/failed-queue.js';
+import { parseFailedQueueMessage } from '../webhooks/failed-queue.js';
+import type { WebhookStore } from '../webhooks/webhook-store.js';
+
+export interface RedriveDependencies {
+  readonly store: WebhookStore;
+  readonly sqs: SQSClient;
+  readonly failedQueue: FailedQueue;
+  readonly failedQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+}
+
+export interface RedriveOptions {
+  /** Webhook ids to bring back; with `all`, every dead webhook. */
+  readonly ids?: readonly string[];
+  readonly all?: boolean;
+  readonly dryRun?: boolean;
+  /** At most this many webhooks per second. */
+  readonly ratePerSecond?: number;
+}
+
+export interface RedriveResult {
+  /** Moved from the DLQ back to the failed queue. */
+  readonly moved: string[];
+  /** Dead, with no message in the DLQ (e.g. the local queue was restarted): a new message. */
+  readonly requeued: string[];
+  readonly skipped: Array<{ id: string; reason: string }>;
+  readonly dryRun: boolean;
+}
+
+/**
+ * Brings dead webhooks back: each goes `dead → failed` (conditional) and its message moves from
+ * the DLQ to the failed queue, where the retry function processes it as usual. The message keeps
+ * its queue token, so it claims the next attempt. Works on any SQS by receive/send/delete (AWS's
+ * StartMessageMoveTask moves a whole queue and cannot pick webhooks).
+ */
+export async function redriveWebhooks(
+  deps: RedriveDependencies,
+  options: RedriveOptions,
+): Promise<RedriveResult> {
+  const wanted = new Set(options.ids ?? []);
+  const selected = (id: string) => options.all === true || wanted.has(id);
+  const result: RedriveResult = {
+    moved: [],
+    requeued: [],
+    skipped: [],
+    dryRun: options.dryRun === true,
+  };
+  const pace = pacer(options.ratePerSecond);
+  const seen = new Set<string>();
+
+  // 1. Walk the DLQ: messages of selected dead webhooks move; the rest reappear at once.
+  for (;;) {
+    const { Messages = [] } = await deps.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: deps.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 30,
+      }),
+    );
+    const fresh = Messages.filter((m) => !seen.has(m.MessageId ?? ''));
+    if (fresh.length === 0) {
+      await release(deps, Messages);
+      break;
+    }
+    for (const message of fresh) {
+      seen.add(message.MessageId ?? '');
+      const parsed = safeParse(message.Body);
+      if (!parsed || !selected(parsed.id)) {
+        await release(deps, [message]);
+        continue;
+      }
+      const state = await deps.store.getState(parsed.id);
+      if (state?.status !== 'dead') {
+        result.skipped.push({
+          id: parsed.id,
+          reason: `not dead (${state?.status ?? 'missing'}); its DLQ message is stale`,
+        });
+        if (!options.dryRun && (state?.status === 'completed' || !state))
+          await remove(deps, message);
+        else await release(deps, [message]);
+        continue;
+      }
+      if (options.dryRun) {
+        result.moved.push(parsed.id);
+        await release(deps, [message]);
+        continue;
+      }
+      await pace();
+      try {
+        await deps.store.requeue(parsed.id, {
+          from: 'dead',
+          expectedVersion: state.version,
+          queueToken: state.queueToken ?? parsed.queueToken,
+          queued: true,
+        });
+      } catch (error) {
+        if (!(error instanceof TransitionRejectedError)) throw error;
+        result.skipped.push({ id: parsed.id, reason: 'changed while redriving' });
+        await release(deps, [message]);
+        continue;
+      }
+      await deps.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deps.failedQueueUrl,
+          MessageBody: message.Body ?? '',
+          ...(message.MessageAttributes ? { MessageAttributes: message.MessageAttributes } : {}),
+        }),
+      );
+      await remove(deps, message);
+      result.moved.push(parsed.id);
+    }
+  }
+
+  // 2. Dead webhooks whose message is not in the DLQ get a new one.
+  const candidates = options.all
+    ? (await deps.store.listAttention('dead')).map((s) => s.id)
+    : [...wanted];
+  for (const id of candidates) {
+    if (result.moved.includes(id) || result.skipped.some((s) => s.id === id)) continue;
+    const state = await deps.store.getState(id);
+    if (state?.status !== 'dead') {
+      result.skipped.push({ id, reason: `not dead (${state?.status ?? 'missing'})` });
+      continue;
+    }
+    if (options.dryRun) {
+      result.requeued.push(id);
+      continue;
+    }
+    await pace();
+    const webhook = await deps.store.getWebhook(id);
+    if (!webhook) {
+      result.skipped.push({ id, reason: 'webhook item missing' });
+      continue;
+    }
+    const queueToken = randomUUID();
+    try {
+      await deps.store.requeue(id, { from: 'dead', expectedVersion: state.version, queueToken });
+    } catch (error) {
+      if (!(error instanceof TransitionRejectedError)) throw error;
+      result.skipped.push({ id, reason: 'changed while redriving' });
+      continue;
+    }
+    await deps.failedQueue.enqueue(webhook, queueToken);
+    await deps.store.markEnqueued(id, queueToken).catch(() => {});
+    result.requeued.push(id);
+  }
+  return result;
+}
+
+function safeParse(body: string | undefined) {
+  try {
+    return parseFailedQueueMessage(body ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+async function release(deps: RedriveDependencies, messages: Message[]) {
+  for (const message of messages) {
+    await deps.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.deadLetterQueueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+  }
+}
+
+async function remove(deps: RedriveDependencies, message: Message) {
+  await deps.sqs.send(
+    new DeleteMessageCommand({
+      QueueUrl: deps.deadLetterQueueUrl,
+      ReceiptHandle: message.ReceiptHandle,
+    }),
+  );
+}
+
+function pacer(ratePerSecond: number | undefined) {
+  if (!ratePerSecond || ratePerSecond <= 0) return async () => {};
+  const interval = 1000 / ratePerSecond;
+  let next = Date.now();
+  return async () => {
+    const wait = next - Date.now();
+    next = Math.max(next, Date.now()) + interval;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
+}

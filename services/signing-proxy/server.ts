@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { type BuildOptions, build } from './app.js';
+import { readProxySettings } from './proxy-settings.js';
+
+export interface RunningProxy {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the proxy and listens on 127.0.0.1 by default: it signs with real secrets for anyone
+ * who asks. Inside a container (docker compose) PROXY_HOST=0.0.0.0 publishes it to the host.
+ */
+export async function startSigningProxy(
+  options: BuildOptions & { readonly port: number; readonly host?: string },
+): Promise<RunningProxy> {
+  const app = build(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    app,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    close: () => app.close(),
+  };
+}
+
+// Alone: `npm run proxy` (RECEIVER_URL, PROXY_PORT, and the receiver's secret variables).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (existsSync('.env')) {
+    const before = { ...process.env };
+    process.loadEnvFile('.env');
+    Object.assign(process.env, before);
+  }
+  try {
+    const settings = readProxySettings();
+    const proxy = await startSigningProxy({
+      receiverUrl: settings.receiverUrl,
+      secrets: settings.secrets,
+      port: settings.port,
+      host: process.env.PROXY_HOST ?? '127.0.0.1',
+    });
+    console.log(
+      `Signing proxy on ${proxy.url}, sending to ${settings.receiverUrl}\n` +
+        `  try: curl -s -X POST ${proxy.url}/send/stripe/payment_intent.succeeded`,
+    );
+    const stop = () => void proxy.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    console.error(
+      code === 'EADDRINUSE'
+        ? `Port in use (${(error as Error).message}). Set PROXY_PORT.`
+        : (error as Error).message,
+    );
+    process.exit(1);
+  }
+}

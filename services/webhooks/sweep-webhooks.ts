@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { TransitionRejectedError } from '../shared/errors.js';
+import { errorFields, type Logger } from '../shared/logger.js';
+import type { FailedQueue } from './failed-queue.js';
+import { enqueueRetry } from './process-webhook.js';
+import type { WebhookState } from './webhook.js';
+import type { WebhookStore } from './webhook-store.js';
+
+export interface SweepThresholds {
+  /** An attempt whose lease ran out this long ago was abandoned (its function died). */
+  readonly processingGraceSeconds: number;
+  /** A `failed` webhook untouched this long has lost its queue message. */
+  readonly failedAfterSeconds: number;
+  /** A `received` webhook this old never got its stream attempt. */
+  readonly receivedAfterSeconds: number;
+}
+
+export interface SweepDependencies {
+  readonly store: WebhookStore;
+  readonly failedQueue: FailedQueue;
+  readonly thresholds: SweepThresholds;
+  readonly log: Logger;
+  readonly now?: () => Date;
+}
+
+export interface SweepReport {
+  readonly abandoned: string[];
+  readonly lostMessages: string[];
+  readonly unsent: string[];
+  readonly lostStreamRecords: string[];
+  /** Changed by someone else between our read and our write: left alone this time. */
+  readonly raced: number;
+}
+
+/**
+ * Finds webhooks that nothing will move any more and puts them back on the failed queue: an
+ * attempt abandoned past its lease, a `failed` webhook whose message was lost (fauxqs keeps
+ * queues in memory), a failure whose message was never sent, a `received` webhook whose stream
+ * record was lost. Reads the sparse index only. Every change is conditional on the version
+ * read, so two sweeps at once, or a sweep racing the pipeline, change each webhook once.
+ */
+export async function sweepWebhooks(deps: SweepDependencies): Promise<SweepReport> {
+  const now = deps.now?.() ?? new Date();
+  const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
+  const report = {
+    abandoned: [] as string[],
+    lostMessages: [] as string[],
+    unsent: [] as string[],
+    lostStreamRecords: [] as string[],
+    raced: 0,
+  };
+
+  const processing = await deps.store.listAttention('processing');
+  for (const state of processing) {
+    const expiredAt = state.leaseExpiresAt ?? 0;
+    if (expiredAt > now.getTime() - deps.thresholds.processingGraceSeconds * 1000) continue;
+    const reason = {
+      code: 'attempt_abandoned',
+      message: `Attempt ${state.attempts} did not finish: its function crashed or timed out.`,
+    };
+    if (await requeue(deps, state, 'processing', reason, report)) report.abandoned.push(state.id);
+  }
+
+  const failed = await deps.store.listAttention('failed');
+  for (const state of failed) {
+    const settled = state.updatedAt <= ago(deps.thresholds.processingGraceSeconds);
+    if (state.queueToken && state.queuedToken !== state.queueToken) {
+      // Young: the attempt that failed may be sending it right now.
+      if (!settled) continue;
+      // The failure was recorded but its message never confirmed sent: send it now.
+      const sent = await send(deps, state, state.queueToken);
+      if (sent) report.unsent.push(state.id);
+      continue;
+    }
+    if (state.updatedAt > ago(deps.thresholds.failedAfterSeconds)) continue;
+    const reason = state.lastError && {
+      code: state.lastError.code,
+      message: state.lastError.message,
+    };
+    if (await requeue(deps, state, 'failed', reason, report)) report.lostMessages.push(state.id);
+  }
+
+  const received = await deps.store.listAttention('received', {
+    updatedBefore: ago(deps.thresholds.receivedAfterSeconds),
+  });
+  for (const state of received) {
+    const reason = { code: 'stream_attempt_lost', message: 'No stream attempt started in time.' };
+    if (await requeue(deps, state, 'received', reason, report))
+      report.lostStreamRecords.push(state.id);
+  }
+
+  const changed =
+    report.abandoned.length +
+    report.lostMessages.length +
+    report.unsent.length +
+    report.lostStreamRecords.length;
+  deps.log[changed > 0 ? 'warn' : 'info'](
+    { event: 'sweep.done', ...countsOf(report) },
+    'sweep finished',
+  );
+  return report;
+}
+
+async function requeue(
+  deps: SweepDependencies,
+  state: WebhookState,
+  from: 'processing' | 'failed' | 'received',
+  reason: { code: string; message: string } | undefined,
+  report: { raced: number },
+): Promise<boolean> {
+  const queueToken = randomUUID();
+  try {
+    await deps.store.requeue(state.id, {
+      from,
+      expectedVersion: state.version,
+      queueToken,
+      attempt: state.attempts,
+      ...(reason ? { reason } : {}),
+    });
+  } catch (error) {
+    if (error instanceof TransitionRejectedError) {
+      report.raced++;
+      return false;
+    }
+    throw error;
+  }
+  deps.log.warn(
+    {
+      event: 'sweep.requeued',
+      webhookId: state.id,
+      provider: state.provider,
+      eventType: state.eventType,
+      attempt: state.attempts,
+      from,
+    },
+    'webhook re-enqueued by the sweeper',
+  );
+  return send(deps, state, queueToken);
+}
+
+async function send(
+  deps: SweepDependencies,
+  state: WebhookState,
+  queueToken: string,
+): Promise<boolean> {
+  const webhook = await deps.store.getWebhook(state.id);
+  if (!webhook) return false;
+  const log = deps.log.child({
+    webhookId: state.id,
+    provider: state.provider,
+    eventType: state.eventType,
+    attempt: state.attempts,
+  });
+  const report = await enqueueRetry(deps, webhook, state.attempts, queueToken, log);
+  if (report.result === 'enqueue-failed')
+    log.error(
+      { event: 'sweep.enqueue-failed', ...errorFields(new Error('enqueue failed')) },
+      'will retry on the next sweep',
+    );
+  return report.result !== 'enqueue-failed';
+}
+
+function countsOf(report: SweepReport) {
+  return {
+    abandoned: report.abandoned.length,
+    lostMessages: report.lostMessages.length,
+    unsent: report.unsent.length,
+    lostStreamRecords: report.lostStreamRecords.length,
+    raced: report.raced,
+  };
+}

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { STACK_NAME } from '../../../stack/webhook-stack.js';
+import { compose, ROOT } from './compose-file.js';
+
+/*
+ * `cdklocal synth`, exactly as the compose deployer will run cdklocal (its environment, the
+ * local profile), with no LocalStack and no network: synthesis must not need either.
+ */
+const outdir = mkdtempSync(join(tmpdir(), 'webhooks-cdklocal-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+function run(command: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+it('synthesizes the local profile offline, with the deployer environment', {
+  timeout: 90_000,
+}, async () => {
+  const deployerEnv = compose().services.deployer?.environment ?? {};
+  const { code, output } = await run(
+    process.execPath,
+    [
+      'node_modules/aws-cdk-local/bin/cdklocal',
+      'synth',
+      '-c',
+      'profile=local',
+      '--output',
+      outdir,
+      '--quiet',
+      '--no-notices',
+    ],
+    { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...deployerEnv },
+  );
+  expect(code, output).toBe(0);
+  const template = JSON.parse(
+    readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8'),
+  ) as {
+    Resources: Record<
+      string,
+      { Type: string; Properties?: { Environment?: { Variables?: Record<string, string> } } }
+    >;
+  };
+  const types = Object.values(template.Resources).map((r) => r.Type);
+  expect(types).toContain('AWS::Lambda::Function');
+  expect(types).toContain('AWS::ApiGatewayV2::Api');
+  // The deployer's FAULT_INJECTION reached the functions (the local profile reads it).
+  const functions = Object.values(template.Resources).filter(
+    (r) => r.Type === 'AWS::Lambda::Function',
+  );
+  expect(functions.length).toBeGreaterThan(0);
+  for (const fn of functions) {
+    expect(fn.Properties?.Environment?.Variables?.FAULT_INJECTION).toBe('1');
+  }
+});

@@ -1,0 +1,272 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ProfileName,
+  resolveProfile,
+  SECRET_PARAMETER_NAMES,
+} from '../../../stack/profile.js';
+import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
+
+// Synthesis bundles every function with esbuild: allow for a slow machine.
+const SYNTH_TIMEOUT_MS = 120_000;
+
+interface PluginReport {
+  pluginName: string;
+  conclusion: string;
+  violations: Array<{ ruleName: string; severity: string }>;
+  suppressedViolations?: Array<{
+    ruleName: string;
+    reason: string;
+    violatingConstructs: Array<{ constructPath: string }>;
+  }>;
+}
+
+const outdirs: string[] = [];
+
+/** Synthesizes as `cdk synth` does for AWS: with cdk-nag's AwsSolutions pack as a validation plugin. */
+function synthWithNag(profile: ProfileName): { template: Template; report: PluginReport } {
+  const outdir = mkdtempSync(join(tmpdir(), 'webhooks-nag-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, {}) });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Throws "Validation failed" (and prints each finding) on any unacknowledged error.
+  const assembly = app.synth();
+  const reports = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: PluginReport[];
+  };
+  const report = reports.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+  if (!report) throw new Error('cdk-nag wrote no AwsSolutions report');
+  return {
+    template: Template.fromJSON(assembly.getStackByName(STACK_NAME).template),
+    report,
+  };
+}
+
+interface CfnResourceJson {
+  Type: string;
+  Condition?: string;
+  Properties?: {
+    Role?: { 'Fn::GetAtt': [string, string] };
+    Environment?: { Variables?: Record<string, unknown> };
+    [property: string]: unknown;
+  };
+}
+type Resources = Record<string, CfnResourceJson>;
+
+let aws: { template: Template; report: PluginReport };
+let local: { template: Template; report: PluginReport };
+
+beforeAll(() => {
+  aws = synthWithNag('aws');
+  local = synthWithNag('local');
+}, SYNTH_TIMEOUT_MS);
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function resources(template: Template): Resources {
+  return template.toJSON().Resources as Resources;
+}
+
+function functionId(template: Template, prefix: string): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+    id.startsWith(prefix),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+}
+
+/** Every IAM statement attached to a function's role, from every policy on that role. */
+function statementsOf(template: Template, functionPrefix: string) {
+  const fn = resources(template)[functionId(template, functionPrefix)]!;
+  const roleId = fn.Properties!.Role!['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) =>
+      (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId),
+    )
+    .flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as Array<{
+          Action: string | string[];
+          Resource: unknown;
+          Effect: string;
+        }>,
+    );
+}
+
+const actionsOf = (statement: { Action: string | string[] }) => [statement.Action].flat();
+
+const ACKNOWLEDGED_RULES = [
+  'AwsSolutions-L1',
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'AwsSolutions-IAM5[Resource::*]',
+  'AwsSolutions-APIG4',
+];
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in the aws profile, not even a warning', () => {
+    expect(aws.report.conclusion).toBe('success');
+    expect(aws.report.violations).toEqual([]);
+  });
+
+  it('acknowledges only reviewed kinds of finding, each with a written reason', () => {
+    const suppressed = aws.report.suppressedViolations ?? [];
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const finding of suppressed) {
+      const kind = finding.ruleName.replace(
+        /\[Resource::<WebhooksTable[0-9A-F]+\.Arn>\/index\/\*\]$/,
+        '[index]',
+      );
+      expect([...ACKNOWLEDGED_RULES, 'AwsSolutions-IAM5[index]'], finding.ruleName).toContain(kind);
+      expect(finding.reason.length, finding.ruleName).toBeGreaterThan(60);
+    }
+  });
+
+  it('acknowledges Resource::* only where it is dynamodb:ListStreams (the stream trigger)', () => {
+    const paths = (aws.report.suppressedViolations ?? [])
+      .filter((f) => f.ruleName === 'AwsSolutions-IAM5[Resource::*]')
+      .flatMap((f) => f.violatingConstructs.map((c) => c.constructPath));
+    expect(paths).toEqual(['WebhookReceiver/ProcessFunction/ServiceRole/DefaultPolicy/Resource']);
+  });
+
+  it('in local, acknowledges only that point-in-time recovery is off', () => {
+    expect(local.report.violations).toEqual([]);
+    const extra = (local.report.suppressedViolations ?? [])
+      .map((f) => f.ruleName)
+      .filter((rule) => !(aws.report.suppressedViolations ?? []).some((f) => f.ruleName === rule));
+    expect([...new Set(extra)]).toEqual(['AwsSolutions-DDB3']);
+  });
+});
+
+describe('provider secrets on AWS come from SSM Parameter Store', () => {
+  const SSM_ACTIONS = ['ssm:GetParameters', 'ssm:GetParameter'];
+  const parameterArn = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':ssm:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:parameter${name}`,
+      ],
+    ],
+  });
+
+  it('gives the capture function the parameter names, not values', () => {
+    const capture = resources(aws.template)[functionId(aws.template, 'CaptureFunction')]!;
+    const variables = capture.Properties!.Environment!.Variables!;
+    expect(variables).toMatchObject({
+      STRIPE_WEBHOOK_SECRET_PARAMETER: SECRET_PARAMETER_NAMES.stripe,
+      BIGCOMMERCE_CLIENT_SECRET_PARAMETER: SECRET_PARAMETER_NAMES.bigcommerce,
+    });
+    expect(variables).not.toHaveProperty('STRIPE_WEBHOOK_SECRET');
+    expect(variables).not.toHaveProperty('BIGCOMMERCE_CLIENT_SECRET');
+  });
+
+  it('lets the capture function read exactly those two parameters, and nothing else SSM', () => {
+    const ssm = statementsOf(aws.template, 'CaptureFunction').filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('ssm:')),
+    );
+    expect(ssm).toHaveLength(1);
+    expect(ssm[0]).toMatchObject({ Effect: 'Allow', Action: SSM_ACTIONS });
+    expect(ssm[0]!.Resource).toEqual([
+      parameterArn(SECRET_PARAMETER_NAMES.stripe),
+      parameterArn(SECRET_PARAMETER_NAMES.bigcommerce),
+    ]);
+  });
+
+  it('gives no other function any SSM permission or parameter name', () => {
+    for (const [id, fn] of Object.entries(aws.template.findResources('AWS::Lambda::Function'))) {
+      if (id.startsWith('CaptureFunction')) continue;
+      const variables = Object.keys(fn.Properties.Environment?.Variables ?? {});
+      expect(
+        variables.filter((v) => v.endsWith('_PARAMETER')),
+        id,
+      ).toEqual([]);
+    }
+    const text = JSON.stringify(aws.template.findResources('AWS::IAM::Policy'));
+    expect(text.match(/"ssm:GetParameters"/g)).toHaveLength(1);
+  });
+
+  it('keeps plain development secrets in local, with no SSM at all', () => {
+    expect(JSON.stringify(local.template.toJSON())).not.toMatch(/ssm:|_PARAMETER/);
+  });
+});
+
+describe('least privilege', () => {
+  it.each(['aws', 'local'] as const)(
+    'the capture function (%s) may only put items into the table, besides reading its secrets',
+    (profile) => {
+      const { template } = profile === 'aws' ? aws : local;
+      const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
+      const statements = statementsOf(template, 'CaptureFunction').filter(
+        (s) => !actionsOf(s).every((a) => a.startsWith('ssm:')),
+      );
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+      ]);
+    },
+  );
+});
+
+describe('the dead letter queue alarm', () => {
+  it.each(['aws', 'local'] as const)(
+    '(%s) fires on one visible message and tells the operator topic, and again when clear',
+    (profile) => {
+      const { template } = profile === 'aws' ? aws : local;
+      const dlqId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+        id.startsWith('DeadWebhooksQueue'),
+      )!;
+      const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+    },
+  );
+
+  it('subscribes the operator email only when the OperatorEmail parameter is given', () => {
+    const json = aws.template.toJSON();
+    expect(json.Parameters.OperatorEmail).toMatchObject({ Type: 'String', Default: '' });
+    const subscriptions = Object.values(resources(aws.template)).filter(
+      (r) => r.Type === 'AWS::SNS::Subscription',
+    );
+    expect(subscriptions).toHaveLength(1);
+    const subscription = subscriptions[0]!;
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: { Ref: 'OperatorEmail' },
+    });
+    expect(json.Conditions[subscription.Condition!]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OperatorEmail' }, ''] }],
+    });
+  });
+
+  it('is named in the outputs', () => {
+    const alarmId = Object.keys(aws.template.findResources('AWS::CloudWatch::Alarm'))[0]!;
+    expect(aws.template.toJSON().Outputs.DeadLetterAlarmName.Value).toEqual({ Ref: alarmId });
+  });
+});
