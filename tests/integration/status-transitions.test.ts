@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransitionRejectedError } from '../../services/shared/errors.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
-import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
 import type { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
+import { webhookRecord } from '../helpers/webhook-record.js';
 
 let storage: LocalStorage;
 let store: WebhookStore;
@@ -16,19 +16,8 @@ afterAll(async () => {
   await storage?.stop();
 });
 
-let counter = 0;
 async function newWebhook(): Promise<Webhook> {
-  const eventId = `evt_race_${Date.now()}_${counter++}`;
-  const webhook: Webhook = {
-    id: deriveWebhookId('stripe', eventId),
-    provider: 'stripe',
-    eventType: 'payment_intent.succeeded',
-    eventId,
-    occurredAt: new Date().toISOString(),
-    receivedAt: new Date().toISOString(),
-    payload: '{}',
-    headers: {},
-  };
+  const webhook = webhookRecord();
   expect(await store.create(webhook)).toBe('created');
   return webhook;
 }

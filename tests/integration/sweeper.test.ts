@@ -8,12 +8,11 @@ import {
 } from '../../services/webhooks/failed-queue.js';
 import { type SweepDependencies, sweepWebhooks } from '../../services/webhooks/sweep-webhooks.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
-import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
+import { webhookRecord } from '../helpers/webhook-record.js';
 
 let storage: LocalStorage;
 let sqs: SQSClient;
-let counter = 0;
 const thresholds = { processingGraceSeconds: 10, failedAfterSeconds: 30, receivedAfterSeconds: 60 };
 
 beforeAll(async () => {
@@ -40,17 +39,7 @@ function deps(minutesLater: number): SweepDependencies {
 }
 
 async function newWebhook(): Promise<Webhook> {
-  const eventId = `evt_sweep_${Date.now()}_${counter++}`;
-  const webhook: Webhook = {
-    id: deriveWebhookId('stripe', eventId),
-    provider: 'stripe',
-    eventType: 'payment_intent.succeeded',
-    eventId,
-    occurredAt: new Date().toISOString(),
-    receivedAt: new Date().toISOString(),
-    payload: '{}',
-    headers: {},
-  };
+  const webhook = webhookRecord();
   await storage.store().create(webhook);
   return webhook;
 }
