@@ -63,8 +63,49 @@ describe('signing proxy → receiver', () => {
         'store/order/statusUpdated',
         'store/product/updated',
       ],
+      github: [
+        'push',
+        'issues.opened',
+        'pull_request.opened',
+        'pull_request.closed',
+        'release.published',
+      ],
+      shopify: [
+        'orders/create',
+        'orders/updated',
+        'orders/paid',
+        'products/update',
+        'customers/update',
+      ],
+      'standard-webhooks': ['invoice.paid', 'user.created', 'user.updated'],
     });
   });
+
+  // They sign with the local defaults, which the aws profile does not deploy (it answers 404).
+  it.runIf(TARGET.target !== 'aws')(
+    'sends GitHub and Shopify catalogue events, ids in headers, that the receiver stores (202)',
+    async () => {
+      for (const [path, provider, eventType] of [
+        ['/send/github/pull_request.opened', 'github', 'pull_request.opened'],
+        ['/send/shopify/orders/paid', 'shopify', 'orders/paid'],
+      ] as const) {
+        const report = await post(path);
+        const [delivery] = report.deliveries;
+        const id = deriveWebhookId(provider, delivery!.eventId);
+        expect(delivery, path).toMatchObject({
+          provider,
+          eventType,
+          webhookId: id,
+          response: { status: 202, body: { id } },
+        });
+        expect(await stack.waitForState(id, isFinal)).toMatchObject({
+          status: 'completed',
+          provider,
+          eventType,
+        });
+      }
+    },
+  );
 
   it('sends a catalogue event that the receiver stores (202) and applies to its resource', async () => {
     const intent = `pi_proxy_${Date.now()}`;

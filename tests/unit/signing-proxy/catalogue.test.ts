@@ -1,13 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import { SignatureVerificationError } from '../../../services/shared/errors.js';
 import { bigcommerceCatalogue } from '../../../services/signing-proxy/catalogue/bigcommerce.js';
 import { CATALOGUES } from '../../../services/signing-proxy/catalogue/catalogues.js';
+import { githubCatalogue } from '../../../services/signing-proxy/catalogue/github.js';
+import { shopifyCatalogue } from '../../../services/signing-proxy/catalogue/shopify.js';
+import { standardWebhooksCatalogue } from '../../../services/signing-proxy/catalogue/standard-webhooks.js';
 import { stripeCatalogue } from '../../../services/signing-proxy/catalogue/stripe.js';
 import { seededIds } from '../../../services/signing-proxy/ids.js';
 import { Rng } from '../../../services/signing-proxy/prng.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../../stack/profile.js';
+import { OPTIONAL_PROVIDER_SECRET_VARIABLES } from '../../../stack/provider-secrets.js';
 
 const AT = new Date('2026-03-01T10:00:00.000Z');
 const AT_S = AT.getTime() / 1000;
+
+/**
+ * When the receiver says the event happened: the payload's own time (AT), except where the
+ * provider's module reads it elsewhere. Shopify prefers `X-Shopify-Triggered-At`, which `sign`
+ * sets to the signing time; a GitHub push carries no resource time, so it is the time of receipt.
+ */
+function receiverTime(
+  provider: string,
+  type: string,
+  at: { signedAt: Date; receivedAt: Date },
+): Date {
+  if (provider === 'shopify') return at.signedAt;
+  if (provider === 'github' && type === 'push') return at.receivedAt;
+  return AT;
+}
 
 const entries = CATALOGUES.flatMap((catalogue) =>
   Object.keys(catalogue.events).map((type) => [catalogue.provider, type] as const),
@@ -21,14 +41,16 @@ describe('every catalogue event', () => {
       const event = catalogue.events[type]!.build({ occurredAt: AT });
       const rawBody = JSON.stringify(event.body);
       const signer = catalogue.createProvider([catalogue.secret.localDefault]);
-      const signInput = { rawBody, timestamp: new Date(), eventId: event.eventId, eventType: type };
+      const signedAt = new Date();
+      const signInput = { rawBody, timestamp: signedAt, eventId: event.eventId, eventType: type };
       const headers = await signer.sign(signInput);
       expect(headers[catalogue.signatureHeader]).toBeTruthy();
-      const verified = await signer.verify({ rawBody, headers, receivedAt: new Date() });
+      const receivedAt = new Date(signedAt.getTime() + 1);
+      const verified = await signer.verify({ rawBody, headers, receivedAt });
       expect(verified).toMatchObject({
         eventId: event.eventId,
         eventType: type,
-        occurredAt: AT.toISOString(),
+        occurredAt: receiverTime(provider, type, { signedAt, receivedAt }).toISOString(),
       });
       expect(event.occurredAt).toEqual(AT);
       expect(event.eventType).toBe(type);
@@ -47,6 +69,37 @@ describe('every catalogue event', () => {
   it('signs with the same local default secrets the stack gives the receiver', () => {
     expect(stripeCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.stripe);
     expect(bigcommerceCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.bigcommerce);
+    expect(githubCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.github);
+    expect(shopifyCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.shopify);
+    expect(standardWebhooksCatalogue.secret.localDefault).toBe(
+      LOCAL_DEFAULT_SECRETS.standardWebhooks,
+    );
+  });
+
+  it('read the same variables as the stack', () => {
+    const byProvider = Object.fromEntries(CATALOGUES.map((c) => [c.provider, c.secret.env]));
+    expect(byProvider).toMatchObject({
+      github: OPTIONAL_PROVIDER_SECRET_VARIABLES.github,
+      shopify: OPTIONAL_PROVIDER_SECRET_VARIABLES.shopify,
+      'standard-webhooks': OPTIONAL_PROVIDER_SECRET_VARIABLES.standardWebhooks,
+    });
+  });
+
+  it('are refused when signed with the wrong secret', async () => {
+    for (const catalogue of CATALOGUES) {
+      const [type, entry] = Object.entries(catalogue.events)[0]!;
+      const event = entry.build();
+      const rawBody = JSON.stringify(event.body);
+      const timestamp = new Date();
+      const headers = await catalogue
+        .createProvider([catalogue.wrongSecret])
+        .sign({ rawBody, timestamp, eventId: event.eventId, eventType: type });
+      const receiver = catalogue.createProvider([catalogue.secret.localDefault]);
+      await expect(
+        (async () => receiver.verify({ rawBody, headers, receivedAt: timestamp }))(),
+        catalogue.provider,
+      ).rejects.toThrow(SignatureVerificationError);
+    }
   });
 });
 
@@ -175,5 +228,136 @@ describe('BigCommerce events', () => {
     const delays = bigcommerceCatalogue.retrySchedule.delaysSeconds;
     expect(delays).toEqual([60, 180, 300, 600, 900, 1800, 3600, 7200, 21_600, 50_400, 86_400]);
     expect(delays.reduce((a, b) => a + b, 0) / 3600).toBeCloseTo(48, 0);
+  });
+});
+
+describe('GitHub events', () => {
+  const build = (type: string, input = {}) =>
+    githubCatalogue.events[type]!.build({ occurredAt: AT, ...input });
+
+  it('carry the action, the resource, the repository and the sender; the id is a delivery GUID', () => {
+    const event = build('issues.opened', { resourceId: '42' });
+    expect(event.body).toMatchObject({
+      action: 'opened',
+      issue: { number: 42, state: 'open', created_at: '2026-03-01T10:00:00Z' },
+      repository: { full_name: 'octocat/Hello-World' },
+      sender: { login: 'octocat' },
+    });
+    expect(event.eventId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(event.resource).toBe('issue/42');
+  });
+
+  it('push names the branch and the head commit, with the repository times in epoch seconds', () => {
+    const event = build('push', { resourceId: 'main' });
+    const body = event.body as {
+      ref: string;
+      after: string;
+      head_commit: { id: string; timestamp: string };
+      commits: unknown[];
+      repository: { pushed_at: number };
+    };
+    expect(body.ref).toBe('refs/heads/main');
+    expect(body.after).toBe(body.head_commit.id);
+    expect(body.head_commit.timestamp).toBe('2026-03-01T10:00:00Z');
+    expect(body.commits).toHaveLength(2);
+    expect(body.repository.pushed_at).toBe(AT_S);
+    expect(event.body).not.toHaveProperty('action');
+    expect(event.resource).toBe('branch/main');
+  });
+
+  it('open and close (merge) pull requests, and publish releases', () => {
+    expect(build('pull_request.opened', { resourceId: '7' }).body).toMatchObject({
+      action: 'opened',
+      number: 7,
+      pull_request: { number: 7, state: 'open', merged: false, head: { ref: 'retry-backoff' } },
+    });
+    expect(build('pull_request.closed', { resourceId: '7' }).body).toMatchObject({
+      action: 'closed',
+      pull_request: { state: 'closed', merged: true, closed_at: '2026-03-01T10:00:00Z' },
+    });
+    expect(build('release.published').body).toMatchObject({
+      action: 'published',
+      release: { tag_name: 'v1.2.0', draft: false, published_at: '2026-03-01T10:00:00Z' },
+    });
+  });
+
+  it('do not retry: GitHub never redelivers a failed delivery by itself', () => {
+    expect(githubCatalogue.retrySchedule.delaysSeconds).toEqual([]);
+    expect(githubCatalogue.retrySchedule.source).toMatch(/docs\.github\.com/);
+  });
+});
+
+describe('Shopify events', () => {
+  const build = (type: string, input = {}) =>
+    shopifyCatalogue.events[type]!.build({ occurredAt: AT, resourceId: '5678901234567', ...input });
+
+  it('are the resource itself, times in the shop’s zone; the id is a webhook-id UUID', () => {
+    const event = build('orders/create');
+    expect(event.body).toMatchObject({
+      id: 5678901234567,
+      admin_graphql_api_id: 'gid://shopify/Order/5678901234567',
+      financial_status: 'pending',
+      created_at: '2026-03-01T05:00:00-05:00',
+      updated_at: '2026-03-01T05:00:00-05:00',
+      line_items: [expect.objectContaining({ quantity: 1 })],
+    });
+    expect(event.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(event.resource).toBe('order/5678901234567');
+  });
+
+  it('tell an order’s story, and update products and customers', () => {
+    expect(build('orders/updated').body).toMatchObject({ note: expect.any(String) });
+    expect(build('orders/paid').body).toMatchObject({ financial_status: 'paid' });
+    expect(build('products/update').body).toMatchObject({
+      admin_graphql_api_id: 'gid://shopify/Product/5678901234567',
+      variants: [expect.objectContaining({ product_id: 5678901234567 })],
+    });
+    const customer = build('customers/update');
+    expect(customer.body).toMatchObject({ email: expect.any(String), state: 'enabled' });
+    expect(customer.resource).toBe('customer/5678901234567');
+  });
+
+  it('retry 8 times over 4 hours, backing off', () => {
+    const delays = shopifyCatalogue.retrySchedule.delaysSeconds;
+    expect(delays).toHaveLength(8);
+    expect(delays.reduce((a, b) => a + b, 0)).toBe(4 * 3600);
+    expect([...delays].sort((a, b) => a - b)).toEqual(delays);
+  });
+});
+
+describe('Standard Webhooks events', () => {
+  const build = (type: string, input = {}) =>
+    standardWebhooksCatalogue.events[type]!.build({ occurredAt: AT, ...input });
+
+  it('use the spec’s {type, timestamp, data} envelope; the id is a msg_ webhook-id', () => {
+    const event = build('invoice.paid', { resourceId: 'inv_1' });
+    expect(Object.keys(event.body).sort()).toEqual(['data', 'timestamp', 'type']);
+    expect(event.body).toMatchObject({
+      type: 'invoice.paid',
+      timestamp: AT.toISOString(),
+      data: { id: 'inv_1', status: 'paid', amount_paid: 2000 },
+    });
+    expect(event.eventId).toMatch(/^msg_[0-9A-Za-z]{27}$/);
+    expect(event.resource).toBe('invoice/inv_1');
+    expect(build('user.created', { resourceId: 'user_1' }).body).toMatchObject({
+      type: 'user.created',
+      data: { id: 'user_1', created_at: AT.toISOString() },
+    });
+    expect(build('user.updated').body).toMatchObject({ type: 'user.updated' });
+  });
+
+  it('describe a forwarded body by its type and timestamp', () => {
+    expect(standardWebhooksCatalogue.describeBody(build('user.updated').body)).toEqual({
+      eventType: 'user.updated',
+      occurredAt: AT,
+    });
+  });
+
+  it('retry on the spec’s example schedule, about 75 hours', () => {
+    const delays = standardWebhooksCatalogue.retrySchedule.delaysSeconds;
+    expect(delays).toEqual([5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400]);
+    expect(delays.reduce((a, b) => a + b, 0)).toBe(75 * 3600 + 35 * 60 + 5);
   });
 });
