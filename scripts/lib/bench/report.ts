@@ -1,0 +1,436 @@
+import { fileURLToPath } from 'node:url';
+import type { BundleSize } from './bundle-sizes.js';
+import type { CpuShares } from './cpu-accounting.js';
+import type { LoadResult } from './load-generator.js';
+import type { MachineInfo } from './machine.js';
+import type { StartupRun } from './startup.js';
+import type { LatencySummary } from './statistics.js';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+export const BENCH_SETTINGS = {
+  full: {
+    levels: [1, 16, 64],
+    levelSeconds: 10,
+    warmupSeconds: 2,
+    ceilingPool: 25_000,
+    e2eRate: 50,
+    e2eSeconds: 20,
+    prefillSeconds: 5,
+    drainLimitSeconds: 15,
+    startupRuns: 3,
+    hopInvocations: 3_000,
+  },
+  quick: {
+    levels: [1, 16, 64],
+    levelSeconds: 3,
+    warmupSeconds: 1,
+    ceilingPool: 8_000,
+    e2eRate: 50,
+    e2eSeconds: 8,
+    prefillSeconds: 3,
+    drainLimitSeconds: 5,
+    startupRuns: 1,
+    hopInvocations: 1_000,
+  },
+} as const;
+
+export type BenchSettings = (typeof BENCH_SETTINGS)[keyof typeof BENCH_SETTINGS];
+type Measured = Omit<LoadResult, 'accepted'>;
+
+export interface Level {
+  readonly concurrency: number;
+  readonly ceiling: Measured;
+  readonly capture: Measured;
+  /** Capture throughput over the storage ceiling's, at the same concurrency. */
+  readonly ratio: number;
+  /** CPU milliseconds per stored item (ceiling) and per request (capture), by process. */
+  readonly cpuMsPerOperation?: { readonly ceiling: CpuShares; readonly capture: CpuShares };
+  /** Webhooks stored but not yet processed when each measurement started. */
+  readonly backlogAtStart?: { readonly ceiling: number; readonly capture: number };
+  /** Processing attempts that completed while capture ran (they share DynamoDB Local and the CPU). */
+  readonly attemptsCompletedDuringCapture?: number;
+}
+
+export interface EndToEnd {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly accepted: number;
+  readonly completed: number;
+  readonly errors: number;
+  /** The 202s' own latency at this rate. */
+  readonly captureLatency: LatencySummary;
+  /** From the 202 to the `attempt.completed` log line. */
+  readonly latency: LatencySummary;
+  /** From `attempt.started` to `attempt.completed` (processor and the finishing write). */
+  readonly attemptDuration: LatencySummary;
+  /** CPU milliseconds per webhook (capture and processing), by process. */
+  readonly cpuMsPerWebhook?: CpuShares;
+}
+
+export interface FailurePath {
+  readonly failOnceToCompletedSeconds: number;
+  readonly failAlwaysToDeadSeconds: number;
+  readonly failAlwaysAttempts: number;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly target: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+export interface BenchResults {
+  readonly version: 1;
+  readonly mode: 'full' | 'quick';
+  readonly date: string;
+  readonly command: string;
+  /** Execution environments per function in the emulator. */
+  readonly maxConcurrency?: number;
+  readonly machine: MachineInfo;
+  readonly loadAtEnd: readonly number[];
+  readonly durationSeconds: number;
+  readonly settings: BenchSettings;
+  readonly bundles: readonly BundleSize[];
+  readonly startup: { readonly runs: readonly StartupRun[]; readonly medianReadySeconds: number };
+  readonly breakdown: { readonly verifyMicroseconds: number; readonly workerHop: LatencySummary };
+  readonly levels: readonly Level[];
+  readonly halfPeak: Measured & { readonly rate: number; readonly backlogAtStart?: number };
+  readonly endToEnd: EndToEnd;
+  readonly failurePath: FailurePath;
+  readonly processing: {
+    /** Attempts completed while the throughput phases ran (stream consumer under load). */
+    readonly completedDuringLoad: number;
+    readonly perSecondDuringLoad: number;
+    /** Attempts completed per second once the load stopped (the backlog draining). */
+    readonly perSecondDraining: number;
+  };
+  /** Function log bytes per webhook, by function (what CloudWatch Logs would ingest). */
+  readonly logBytesPerWebhook: Record<string, number>;
+  targets: Target[];
+  previous?: BenchResults;
+}
+
+/** The issue's targets, as figures: met or missed, never a failure. */
+export function evaluateTargets(r: BenchResults): Target[] {
+  const top = r.levels.at(-1);
+  const capture = r.bundles.find((b) => /capture/i.test(b.function));
+  const targets: Target[] = [];
+  if (top) {
+    targets.push({
+      name: `capture / storage ceiling at concurrency ${top.concurrency}`,
+      target: '≥ 0.8',
+      value: top.ratio.toFixed(2),
+      met: top.ratio >= 0.8,
+    });
+  }
+  targets.push(
+    {
+      name: `capture p99 at half the peak rate (${r.halfPeak.rate}/s)`,
+      target: '≤ 50 ms',
+      value: `${r.halfPeak.latency.p99} ms`,
+      met: r.halfPeak.latency.p99 <= 50,
+    },
+    {
+      name: `end-to-end p50 at ${r.endToEnd.rate}/s`,
+      target: '≤ 250 ms',
+      value: `${r.endToEnd.latency.p50} ms`,
+      met: r.endToEnd.latency.p50 <= 250 && r.endToEnd.completed === r.endToEnd.accepted,
+    },
+    {
+      name: `end-to-end p99 at ${r.endToEnd.rate}/s`,
+      target: '≤ 1 s',
+      value: `${r.endToEnd.latency.p99} ms`,
+      met: r.endToEnd.latency.p99 <= 1000 && r.endToEnd.completed === r.endToEnd.accepted,
+    },
+    {
+      name: 'start-up (median, npm start to ready)',
+      target: '≤ 10 s',
+      value: `${r.startup.medianReadySeconds} s`,
+      met: r.startup.medianReadySeconds <= 10,
+    },
+  );
+  if (capture) {
+    targets.push({
+      name: 'capture bundle (index.mjs)',
+      target: '≤ 300 KB',
+      value: `${kb(capture.bytes)} KB`,
+      met: capture.bytes <= 300_000,
+    });
+  }
+  return targets;
+}
+
+/** What `npm run bench` prints at the end. */
+export function consoleTable(r: BenchResults): string {
+  const rows: string[][] = [['measure', 'figure']];
+  for (const l of r.levels) {
+    rows.push([
+      `storage ceiling, c=${l.concurrency}`,
+      `${l.ceiling.throughput}/s  p50 ${l.ceiling.latency.p50} ms  p99 ${l.ceiling.latency.p99} ms  errors ${l.ceiling.errors}`,
+    ]);
+    rows.push([
+      `capture via API, c=${l.concurrency}`,
+      `${l.capture.throughput}/s  p50 ${l.capture.latency.p50} ms  p99 ${l.capture.latency.p99} ms  errors ${l.capture.errors}  ratio ${l.ratio}`,
+    ]);
+  }
+  rows.push([
+    `capture at half peak (${r.halfPeak.rate}/s)`,
+    `p50 ${r.halfPeak.latency.p50} ms  p99 ${r.halfPeak.latency.p99} ms  errors ${r.halfPeak.errors}`,
+  ]);
+  const e = r.endToEnd;
+  rows.push([
+    `end-to-end at ${e.rate}/s (${e.seconds} s)`,
+    `p50 ${e.latency.p50} ms  p99 ${e.latency.p99} ms  max ${e.latency.max} ms  (${e.completed}/${e.accepted})`,
+  ]);
+  rows.push([
+    'failure path',
+    `fail once → completed ${r.failurePath.failOnceToCompletedSeconds} s; fail always → dead ${r.failurePath.failAlwaysToDeadSeconds} s`,
+  ]);
+  rows.push([
+    'start-up (npm start → ready)',
+    `${r.startup.runs.map((s) => `${s.readySeconds} s`).join(', ')}; median ${r.startup.medianReadySeconds} s`,
+  ]);
+  for (const b of r.bundles) {
+    rows.push([
+      `bundle ${b.function}`,
+      `${b.bytes} bytes (${kb(b.bytes)} KB), gzip ${kb(b.gzipBytes)} KB`,
+    ]);
+  }
+  const width = Math.max(...rows.map((row) => row[0]!.length));
+  const lines = rows.map((row) => `${row[0]!.padEnd(width)}  ${row[1]}`);
+  lines.splice(1, 0, `${'-'.repeat(width)}  ${'-'.repeat(40)}`);
+  lines.push('', 'targets:');
+  for (const t of r.targets)
+    lines.push(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.name}: ${t.value} (target ${t.target})`);
+  return lines.join('\n');
+}
+
+const ANALYSIS_START = '<!-- analysis:start -->';
+const ANALYSIS_END = '<!-- analysis:end -->';
+
+/**
+ * docs/benchmarks.md. The figures are regenerated on every run; the written analysis between
+ * the analysis markers is carried over from the existing page.
+ */
+export function markdownReport(r: BenchResults, existing: string): string {
+  const m = r.machine;
+  const start = existing.indexOf(ANALYSIS_START);
+  const end = existing.indexOf(ANALYSIS_END);
+  const analysis =
+    start >= 0 && end > start
+      ? existing.slice(start, end + ANALYSIS_END.length)
+      : `${ANALYSIS_START}\n## Where the time goes\n\n(Not written yet.)\n${ANALYSIS_END}`;
+  const e = r.endToEnd;
+  const out: string[] = [];
+  out.push(
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (scripts/bench.ts). Edit only between the analysis markers. -->',
+    '',
+    `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, \`${r.command}\` (${r.mode}), ${r.durationSeconds} s, commit ${m.commit}.`,
+    'Figures, not assertions: no test fails on them.',
+    '',
+    '## Targets',
+    '',
+    '| target | figure | goal | |',
+    '| --- | --- | --- | --- |',
+    ...r.targets.map(
+      (t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? 'met' : '**missed**'} |`,
+    ),
+    '',
+    ...(r.previous?.targets.length
+      ? [
+          `The previous run (${r.previous.date.slice(0, 16).replace('T', ' ')} UTC): ${r.previous.targets
+            .map((t) => `${t.name} ${t.value} (${t.met ? 'met' : 'missed'})`)
+            .join('; ')}. The spread between two runs is in "Noise" below.`,
+          '',
+        ]
+      : []),
+    '## Capture throughput against the storage ceiling',
+    '',
+    `Each level runs ${r.settings.levelSeconds} s after a ${r.settings.warmupSeconds} s warm-up, ceiling then capture, each after the`,
+    `processing backlog has drained (waiting at most ${r.settings.drainLimitSeconds} s; what was left is in the last column). The ceiling`,
+    'is the capture transaction (`WebhookStore.create`: one `TransactWriteItems` with the WEBHOOK and',
+    "STATUS puts) sent straight to DynamoDB Local with the AWS SDK, into the stack's table. Capture is",
+    '`POST /api/webhooks/stripe` through the emulated HTTP API, the capture function (signature check,',
+    'id, the same transaction) and back, driven by autocannon with distinct requests signed before the',
+    'clock starts. Both load generators run in a process of their own. Whatever either stores starts a',
+    'processing attempt, which runs meanwhile and shares DynamoDB Local and the two cores, as it would.',
+    '',
+    '| concurrency | ceiling /s | ceiling p50 | ceiling p99 | capture /s | capture p50 | capture p99 | errors | capture / ceiling | backlog at start |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.levels.map(
+      (l) =>
+        `| ${l.concurrency} | ${l.ceiling.throughput} | ${l.ceiling.latency.p50} ms | ${l.ceiling.latency.p99} ms | ${l.capture.throughput} | ${l.capture.latency.p50} ms | ${l.capture.latency.p99} ms | ${l.capture.errors + l.ceiling.errors} | ${l.ratio.toFixed(2)} | ${l.backlogAtStart ? `${l.backlogAtStart.ceiling} / ${l.backlogAtStart.capture}` : ''} |`,
+    ),
+    '',
+    ...cpuSection(r),
+    `At half the peak capture rate (${r.halfPeak.rate}/s, open loop, latency from each request's due time):`,
+    `p50 ${r.halfPeak.latency.p50} ms, p99 ${r.halfPeak.latency.p99} ms, max ${r.halfPeak.latency.max} ms, ${r.halfPeak.errors} errors, ${r.halfPeak.throughput}/s achieved.`,
+    '',
+    `Capture at concurrency 1, by part: storage transaction p50 ${r.levels[0]?.ceiling.latency.p50} ms; signature check, id`,
+    `and item ${r.breakdown.verifyMicroseconds} µs; the emulator's hop into a function and back (a no-op function, same`,
+    `event size) p50 ${r.breakdown.workerHop.p50} ms, p99 ${r.breakdown.workerHop.p99} ms; capture through the API p50`,
+    `${r.levels[0]?.capture.latency.p50} ms. The rest is HTTP, Fastify, building the event, and the handler's logging.`,
+    '',
+    '## End-to-end latency',
+    '',
+    `${e.rate} webhooks/s for ${e.seconds} s, open loop; from each 202 to the process function's`,
+    '`attempt.completed` log line (the line is written after the `completed` status write returns).',
+    '',
+    '| p50 | p99 | max | completed | 202 p50 / p99 | attempt (started → completed) p50 |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${e.latency.p50} ms | ${e.latency.p99} ms | ${e.latency.max} ms | ${e.completed} / ${e.accepted} | ${e.captureLatency.p50} / ${e.captureLatency.p99} ms | ${e.attemptDuration.p50} ms |`,
+    '',
+    `Stream processing: ${r.processing.perSecondDuringLoad} attempts/s completed while the throughput phases ran,`,
+    `${r.processing.perSecondDraining}/s draining the backlog afterwards (one shard, batches of 10, records in order).`,
+    '',
+    '## Failure path',
+    '',
+    '| webhook | from 202 to | seconds |',
+    '| --- | --- | ---: |',
+    `| fails its first attempt (\`x-fault-fail-attempts: 1\`) | \`completed\` (attempt 2, from the failed queue) | ${r.failurePath.failOnceToCompletedSeconds} |`,
+    `| fails every attempt | \`dead\` (after ${r.failurePath.failAlwaysAttempts} attempts) | ${r.failurePath.failAlwaysToDeadSeconds} |`,
+    '',
+    'The local profile shortens the queue visibility timeout to 8 s; on AWS (180 s) the same path takes minutes.',
+    '',
+    '## Start-up',
+    '',
+    '`tsx scripts/start.ts` (what `npm start` runs) with free ports and a fresh `DATA_DIR`, timed from spawn',
+    'to its "ready in" line, then SIGINT.',
+    '',
+    '| run | ready | self-reported | stop |',
+    '| ---: | ---: | ---: | ---: |',
+    ...r.startup.runs.map(
+      (s, i) => `| ${i + 1} | ${s.readySeconds} s | ${s.reportedSeconds} s | ${s.stopSeconds} s |`,
+    ),
+    `| median | ${r.startup.medianReadySeconds} s | | |`,
+    '',
+    '## Bundle sizes',
+    '',
+    "Each function's `index.mjs` as synthesized (esbuild, minified ESM, AWS SDK external); gzip at level 9.",
+    '',
+    '| function | bytes | KB | KiB | gzip KB |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...r.bundles.map(
+      (b) =>
+        `| ${b.function} | ${b.bytes} | ${kb(b.bytes)} | ${(b.bytes / 1024).toFixed(1)} | ${kb(b.gzipBytes)} |`,
+    ),
+    '',
+    `Function log volume per webhook (what CloudWatch Logs would ingest, without Lambda's own lines): ${Object.entries(
+      r.logBytesPerWebhook,
+    )
+      .map(([fn, bytes]) => `${fn} ${bytes} B`)
+      .join(', ')}.`,
+    '',
+  );
+  out.push(...noiseSection(r), '', analysis, '', ...machineSection(r), '');
+  return out.join('\n');
+}
+
+function cpuSection(r: BenchResults): string[] {
+  const rows = r.levels.filter((l) => l.cpuMsPerOperation);
+  if (rows.length === 0) return [];
+  const cell = (c: CpuShares) => `${c.dynamodbLocal} / ${c.emulator} / ${c.loadGenerator} ms`;
+  const e = r.endToEnd.cpuMsPerWebhook;
+  return [
+    "CPU time per operation, read from /proc: DynamoDB Local's JVM / the emulator process (API,",
+    "event sources and every function's worker thread) / the load generator. Warm-up included; the",
+    'capture rows also carry the processing of the webhooks stored meanwhile (last column).',
+    '',
+    '| concurrency | ceiling, per item | capture, per request | attempts processed during capture |',
+    '| ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (l) =>
+        `| ${l.concurrency} | ${cell(l.cpuMsPerOperation!.ceiling)} | ${cell(l.cpuMsPerOperation!.capture)} | ${l.attemptsCompletedDuringCapture ?? ''} |`,
+    ),
+    ...(e
+      ? [
+          '',
+          `End to end at ${r.endToEnd.rate}/s, per webhook (capture and processing): ${cell(e)}.`,
+        ]
+      : []),
+    '',
+  ];
+}
+
+function noiseSection(r: BenchResults): string[] {
+  const lines = [
+    '## Noise',
+    '',
+    `Load average (1, 5, 15 min) at the start: ${r.machine.loadAtStart.join(', ')}; at the end: ${r.loadAtEnd.join(', ')}, on ${r.machine.nproc} cores.`,
+    "The machine is shared: other developers' test runs (each starting its own JVM) can land in the",
+    "middle of a run. DynamoDB Local, the emulator, the functions' threads and the load generator all",
+    'share these cores, so every figure here is a floor for the code, not a property of AWS.',
+  ];
+  const p = r.previous;
+  if (!p)
+    return [
+      ...lines,
+      '',
+      'No previous run of this mode to compare with: run the bench again to see the spread.',
+    ];
+  const row = (name: string, now: number, before: number, unit: string) =>
+    `| ${name} | ${before}${unit} | ${now}${unit} | ${before === 0 ? '' : `${(((now - before) / before) * 100).toFixed(0)} %`} |`;
+  lines.push(
+    '',
+    `The same figures from the previous run (${p.date.slice(0, 16).replace('T', ' ')} UTC, load at start ${p.machine.loadAtStart.join(', ')}):`,
+    '',
+    '| figure | previous run | this run | change |',
+    '| --- | ---: | ---: | ---: |',
+  );
+  r.levels.forEach((l, i) => {
+    const pl = p.levels[i];
+    if (!pl || pl.concurrency !== l.concurrency) return;
+    lines.push(
+      row(`ceiling c=${l.concurrency}`, l.ceiling.throughput, pl.ceiling.throughput, '/s'),
+    );
+    lines.push(
+      row(`capture c=${l.concurrency}`, l.capture.throughput, pl.capture.throughput, '/s'),
+    );
+    lines.push(
+      row(`capture p99 c=${l.concurrency}`, l.capture.latency.p99, pl.capture.latency.p99, ' ms'),
+    );
+  });
+  lines.push(
+    row('capture p99 at half peak', r.halfPeak.latency.p99, p.halfPeak.latency.p99, ' ms'),
+    row('end-to-end p50', r.endToEnd.latency.p50, p.endToEnd.latency.p50, ' ms'),
+    row('end-to-end p99', r.endToEnd.latency.p99, p.endToEnd.latency.p99, ' ms'),
+    row('start-up median', r.startup.medianReadySeconds, p.startup.medianReadySeconds, ' s'),
+  );
+  return lines;
+}
+
+function machineSection(r: BenchResults): string[] {
+  const m = r.machine;
+  return [
+    '## Machine and versions',
+    '',
+    `- ${m.nproc} cores (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.platform}`,
+    `- Node.js ${m.node}; ${m.java}${m.dynamodbLocal ? `; DynamoDB Local ${m.dynamodbLocal}` : ''}`,
+    `- ${Object.entries(m.packages)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}`,
+    `- The emulator runs each function in up to ${r.maxConcurrency ?? 8} worker threads (\`maxConcurrency\`; its default is 8), with the`,
+    "  local profile's settings (512 MB, capture timeout 10 s, `LOG_LEVEL=info`).",
+    '',
+    '## Reproduce',
+    '',
+    '```bash',
+    'npm ci',
+    'uptime                        # run when the load average is low; --wait-idle waits for it',
+    'npm run bench                 # 4 to 5 minutes: writes bench/results.json and this page',
+    'npm run bench -- --quick      # about 2 minutes: shorter levels, one start-up',
+    'npm run bench -- --quick --profile   # the same under node --cpu-prof, summary in bench/profile/',
+    'npm run bench -- --report     # rewrite this page from bench/results.json (keeps the analysis)',
+    'npm run capacity              # docs/capacity.md from docs/capacity-inputs.json and these results',
+    '```',
+  ];
+}
+
+function kb(bytes: number): string {
+  return (bytes / 1000).toFixed(1);
+}
