@@ -9,7 +9,7 @@ import {
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import { scaled, signedHeaders } from './target.js';
-import type { ApiResponse, TestStack } from './test-stack.js';
+import { postTo, type TestStack } from './test-stack.js';
 
 /** Outputs every suite needs; the stack declares them (tests/unit/stack asserts it). */
 const REQUIRED_OUTPUTS = ['ApiUrl', 'TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl'] as const;
@@ -48,19 +48,7 @@ export async function startRemoteStack(target: RemoteTarget): Promise<TestStack>
     retentionDays: 1,
   });
 
-  const post: TestStack['post'] = async (provider, rawBody, headers) => {
-    const response = await fetch(`${apiUrl}/api/webhooks/${provider}`, {
-      method: 'POST',
-      body: rawBody,
-      headers,
-    });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { status: response.status, body: body as ApiResponse['body'] };
-  };
+  const post = postTo(apiUrl);
 
   return {
     apiUrl,

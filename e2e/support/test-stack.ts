@@ -84,19 +84,7 @@ async function startEmbeddedStack(): Promise<TestStack> {
   });
   const apiUrl = emulator.endpoints.api;
 
-  const post: TestStack['post'] = async (provider, rawBody, headers) => {
-    const response = await fetch(`${apiUrl}/api/webhooks/${provider}`, {
-      method: 'POST',
-      body: rawBody,
-      headers,
-    });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { status: response.status, body: body as ApiResponse['body'] };
-  };
+  const post = postTo(apiUrl);
 
   return {
     apiUrl,
@@ -143,6 +131,23 @@ async function startEmbeddedStack(): Promise<TestStack> {
 }
 
 /** Polls `check` until it returns a value; the timeout is scaled for the target. */
+/** POSTs a raw body to the capture route of the API at `apiUrl`, as a sender would. */
+export function postTo(apiUrl: string): TestStack['post'] {
+  return async (provider, rawBody, headers) => {
+    const response = await fetch(`${apiUrl}/api/webhooks/${provider}`, {
+      method: 'POST',
+      body: rawBody,
+      headers,
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: body as ApiResponse['body'] };
+  };
+}
+
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   unscaledTimeoutMs = 20_000,
