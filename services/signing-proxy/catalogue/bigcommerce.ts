@@ -8,6 +8,7 @@ import type {
   EventFactoryInput,
   ProviderCatalogue,
 } from './provider-catalogue.js';
+import { numericIfPossible } from './resource-id.js';
 
 /*
  * BigCommerce callbacks are light: scope, store_id, data (the resource type and id, plus the
@@ -101,11 +102,6 @@ function entry(
       };
     },
   };
-}
-
-/** BigCommerce ids are integers; one that is not (a test's own name) is sent as given. */
-function numericIfPossible(id: string): number | string {
-  return /^\d{1,15}$/.test(id) ? Number(id) : id;
 }
 
 function describeBody(body: unknown) {

@@ -7,6 +7,7 @@ import type {
   EventFactoryInput,
   ProviderCatalogue,
 } from './provider-catalogue.js';
+import { numericIfPossible } from './resource-id.js';
 
 /*
  * GitHub repository webhook deliveries (JSON content type), abridged to the fields a receiver
@@ -238,11 +239,6 @@ function entry(
       };
     },
   };
-}
-
-/** Issue and pull request numbers, release ids: integers; a test's own name is sent as given. */
-function numericIfPossible(id: string): number | string {
-  return /^\d{1,15}$/.test(id) ? Number(id) : id;
 }
 
 const newNumber = (ids: IdSource) => String(ids.int(1, 99_999));

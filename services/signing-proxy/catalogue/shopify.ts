@@ -7,6 +7,7 @@ import type {
   EventFactoryInput,
   ProviderCatalogue,
 } from './provider-catalogue.js';
+import { numericIfPossible } from './resource-id.js';
 
 /*
  * Shopify webhooks (JSON, REST resource payloads) send the resource itself as the body, abridged
@@ -242,11 +243,6 @@ function entry(
       };
     },
   };
-}
-
-/** Shopify ids are integers; one that is not (a test's own name) is sent as given. */
-function numericIfPossible(id: string): number | string {
-  return /^\d{1,15}$/.test(id) ? Number(id) : id;
 }
 
 /** The topic is in `X-Shopify-Topic`, never in the body; the time is the resource's own. */
