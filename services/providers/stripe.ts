@@ -1,10 +1,10 @@
-import Stripe from 'stripe';
 import {
   ConfigurationError,
   InvalidEventError,
   SignatureVerificationError,
 } from '../shared/errors.js';
 import type { SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
+import { StripeSignatureVerificationError, webhooks } from './stripe-webhooks.js';
 
 const SIGNATURE_HEADER = 'stripe-signature';
 const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -55,7 +55,7 @@ export function createStripeProvider(opts: StripeProviderOptions): SyncProvider 
       let lastError: unknown;
       for (const secret of secrets) {
         try {
-          event = Stripe.webhooks.constructEvent(
+          event = webhooks.constructEvent(
             rawBody,
             header,
             secret,
@@ -66,7 +66,7 @@ export function createStripeProvider(opts: StripeProviderOptions): SyncProvider 
           lastError = undefined;
           break;
         } catch (err) {
-          if (!(err instanceof Stripe.errors.StripeSignatureVerificationError)) {
+          if (!(err instanceof StripeSignatureVerificationError)) {
             // Verification runs before parsing, so a body problem here means the body was signed
             // correctly but is not an event; anything else (a platform error) surfaces unchanged.
             throw invalidBody(rawBody, err) ?? err;
@@ -103,7 +103,7 @@ export function createStripeProvider(opts: StripeProviderOptions): SyncProvider 
 
     sign({ rawBody, timestamp }: SignInput): Record<string, string> {
       // Stripe carries the event id inside the body, so SignInput.eventId has nothing to sign.
-      const header = Stripe.webhooks.generateTestHeaderString({
+      const header = webhooks.generateTestHeaderString({
         payload: rawBody,
         secret: secrets[0]!,
         timestamp: Math.floor(timestamp.getTime() / 1000),
