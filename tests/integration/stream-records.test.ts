@@ -1,0 +1,154 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../emulator/local-aws.js';
+import type { Processor } from '../../services/processors/processor.js';
+import {
+  createFailedQueue,
+  parseFailedQueueMessage,
+} from '../../services/webhooks/failed-queue.js';
+import { createOperatorNotifier } from '../../services/webhooks/operator-notifier.js';
+import type { ProcessDependencies } from '../../services/webhooks/process-webhook.js';
+import { processStreamRecords } from '../../services/webhooks/stream-records.js';
+import type { Webhook } from '../../services/webhooks/webhook.js';
+import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
+import { webhookRecord } from '../helpers/webhook-record.js';
+
+let storage: LocalStorage;
+let sqs: SQSClient;
+let sns: SNSClient;
+
+beforeAll(async () => {
+  storage = await startLocalStorage();
+  const config = localClientConfig(storage.emulator.endpoints.sqs);
+  sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
+  sns = new SNSClient(config);
+});
+afterAll(async () => {
+  sqs?.destroy();
+  sns?.destroy();
+  await storage?.stop();
+});
+
+function deps(processors: readonly Processor[]): ProcessDependencies {
+  const { outputs } = storage.emulator;
+  return {
+    store: storage.store(),
+    failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
+    notifier: createOperatorNotifier(sns, outputs.OperatorTopicArn!),
+    processors,
+    leaseSeconds: 60,
+    faultInjection: false,
+    log: pino({ level: 'silent' }),
+  };
+}
+
+let sequence = 1000;
+
+/** A stored webhook and the stream record its INSERT produces (NEW_IMAGE). */
+async function stored(eventType: string): Promise<{ webhook: Webhook; record: DynamoDBRecord }> {
+  const webhook = webhookRecord({ eventType });
+  expect(await storage.store().create(webhook)).toBe('created');
+  const image = marshall({ PK: `WEBHOOK#${webhook.id}`, SK: 'WEBHOOK', ...webhook });
+  return {
+    webhook,
+    record: {
+      eventName: 'INSERT',
+      dynamodb: {
+        SequenceNumber: String(++sequence),
+        NewImage: image as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
+      },
+    },
+  };
+}
+
+describe('a batch of stream records', () => {
+  it('runs its records at once: all five are in their processor together', async () => {
+    const size = 5;
+    let inFlight = 0;
+    let most = 0;
+    let allStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      allStarted = resolve;
+    });
+    const barrier: Processor = {
+      handles: (w) => w.eventType === 'test.barrier',
+      async process() {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        if (most === size) allStarted();
+        // Run one at a time, each would wait here for the others until this gives up.
+        await Promise.race([started, new Promise((r) => setTimeout(r, 2_000))]);
+        inFlight -= 1;
+        return { outcome: 'applied' };
+      },
+    };
+    const batch = await Promise.all(Array.from({ length: size }, () => stored('test.barrier')));
+
+    const failures = await processStreamRecords(
+      deps([barrier]),
+      batch.map((b) => b.record),
+    );
+
+    expect(failures).toEqual([]);
+    expect(most).toBe(size);
+    for (const { webhook } of batch) {
+      expect(await storage.store().getState(webhook.id)).toMatchObject({
+        status: 'completed',
+        attempts: 1,
+      });
+    }
+  });
+
+  it('reports exactly the records that must come again, and queues a failed attempt', async () => {
+    const fails: Processor = {
+      handles: (w) => w.eventType === 'test.fails',
+      async process() {
+        throw new Error('downstream unavailable');
+      },
+    };
+    const applies: Processor = {
+      handles: (w) => w.eventType === 'test.applies',
+      async process() {
+        return { outcome: 'applied' };
+      },
+    };
+    const good = await stored('test.applies');
+    const failing = await stored('test.fails');
+    const broken = await stored('test.applies');
+    const imageless: DynamoDBRecord = {
+      ...broken.record,
+      dynamodb: { SequenceNumber: broken.record.dynamodb!.SequenceNumber! },
+    };
+
+    const failures = await processStreamRecords(deps([fails, applies]), [
+      good.record,
+      failing.record,
+      imageless,
+    ]);
+
+    // Only the record with no image comes back; the failed attempt went to the failed queue.
+    expect(failures).toEqual([{ itemIdentifier: broken.record.dynamodb!.SequenceNumber }]);
+    expect(await storage.store().getState(good.webhook.id)).toMatchObject({ status: 'completed' });
+    expect(await storage.store().getState(failing.webhook.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+    });
+    expect(await storage.store().getState(broken.webhook.id)).toMatchObject({
+      status: 'received',
+    });
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: storage.emulator.outputs.FailedQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(Messages.map((m) => parseFailedQueueMessage(m.Body ?? '').id)).toEqual([
+      failing.webhook.id,
+    ]);
+  });
+});
