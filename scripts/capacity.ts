@@ -80,7 +80,7 @@ const out: string[] = [
   }),
   '',
   `Stream processing: one shard processes ${fmt(streamShardThroughput(inputs.assumptions))} webhooks/s with ${inputs.assumptions.processPerRecordMs} ms per record`,
-  `(full batches of ${inputs.assumptions.streamBatchSize}, in order, ParallelizationFactor ${inputs.assumptions.parallelizationFactor})${bench ? `, ${fmt(streamShardThroughput(measured))}/s with the ${measured.processPerRecordMs} ms measured locally` : ''}. Past that limit nothing is lost: capture`,
+  `(full batches of ${inputs.assumptions.streamBatchSize}, ${inputs.assumptions.recordsAtOnce} records at once, ParallelizationFactor ${inputs.assumptions.parallelizationFactor})${bench ? `, ${fmt(streamShardThroughput(measured))}/s with the ${measured.processPerRecordMs} ms measured locally` : ''}. Past that limit nothing is lost: capture`,
   'keeps answering 202 and the backlog waits in the stream (24 hours) and, for anything the stream loses, the sweeper.',
   `Lambda can also add at most ${inputs.quotas.lambdaScalingPer10Seconds.value} execution environments per function every 10 s, so a step from idle to a`,
   `few thousand webhooks/s takes tens of seconds to absorb; API Gateway's burst bucket (${inputs.quotas.apiGatewayAccountBurst.value}) and senders' retries cover it.`,

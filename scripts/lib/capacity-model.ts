@@ -74,6 +74,10 @@ export interface Assumptions {
   readonly initialStreamShards: number;
   /** The event source mapping's ParallelizationFactor (the stack leaves it at 1). */
   readonly parallelizationFactor: number;
+  /** Records of one batch the process function runs at once (services/webhooks/stream-records.ts). */
+  readonly recordsAtOnce: number;
+  /** How much longer than a typical record a batch of records run at once lasts (its slowest). */
+  readonly slowestRecordFactor: number;
 }
 
 export interface CapacityInputs {
@@ -264,8 +268,8 @@ export function limits(inputs: CapacityInputs): Limit[] {
     {
       name: 'Stream processing (process function)',
       webhooksPerSecond: streamLimit,
-      why: `one batch of ${a.streamBatchSize} at a time per shard (ParallelizationFactor ${a.parallelizationFactor}), records in order: ${fmt(perShard)} webhooks/s per shard, ${a.initialStreamShards} shards, while a full partition writes ${fmt(partitionRate)}/s; beyond it capture still answers 202 but processing falls behind (stream records live 24 h)`,
-      raise: `raise the event source's ParallelizationFactor (up to ${q.streamParallelizationFactorMax.value}; Lambda keeps the order per item key), or process a batch's records concurrently in the process handler; each multiplies the per-shard rate`,
+      why: `one batch of ${a.streamBatchSize} at a time per shard (ParallelizationFactor ${a.parallelizationFactor}), ${a.recordsAtOnce} of its records at once, a batch as long as its slowest record (${fmt(a.slowestRecordFactor)}× a typical one): ${fmt(perShard)} webhooks/s per shard, ${a.initialStreamShards} shards, while a full partition writes ${fmt(partitionRate)}/s; beyond it capture still answers 202 but processing falls behind (stream records live 24 h)`,
+      raise: `raise the event source's ParallelizationFactor (up to ${q.streamParallelizationFactorMax.value}; Lambda keeps the order per item key) (it multiplies the per-shard rate), or a larger batch size (records already run at once)`,
     },
   ];
   return list.sort((x, y) => x.webhooksPerSecond - y.webhooksPerSecond);
@@ -273,9 +277,13 @@ export function limits(inputs: CapacityInputs): Limit[] {
 
 /** Webhooks per second one stream shard can process. */
 export function streamShardThroughput(a: Assumptions): number {
-  // Under sustained load every batch is full.
+  // Under sustained load every batch is full. Records run in waves of `recordsAtOnce`; a wave of
+  // more than one lasts as long as its slowest record.
   const batch = a.streamBatchSize;
-  const batchMs = batch * a.processPerRecordMs + a.processInvocationOverheadMs;
+  const atOnce = Math.max(1, Math.min(a.recordsAtOnce, batch));
+  const waves = Math.ceil(batch / atOnce);
+  const waveMs = atOnce > 1 ? a.processPerRecordMs * a.slowestRecordFactor : a.processPerRecordMs;
+  const batchMs = waves * waveMs + a.processInvocationOverheadMs;
   return (a.parallelizationFactor * batch * 1000) / batchMs;
 }
 

@@ -35,6 +35,9 @@ const simple: CapacityInputs = {
     indexHotKeyWriteUnitsPerWebhook: 2,
     initialStreamShards: 4,
     parallelizationFactor: 1,
+    // One record at a time, so the figures below are easy to work out by hand.
+    recordsAtOnce: 1,
+    slowestRecordFactor: 2,
   },
 };
 
@@ -93,6 +96,16 @@ describe('capacity model', () => {
     expect(streamShardThroughput(simple.assumptions)).toBeCloseTo(100);
     const stream = limits(simple).find((l) => /Stream processing/.test(l.name))!;
     expect(stream.webhooksPerSecond).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("runs a batch's records at once: a batch lasts as long as its slowest record", () => {
+    // 10 records at once, the slowest 2 × 20 ms → 40 ms per batch of 10 → 250/s per shard.
+    const atOnce = { ...simple.assumptions, processPerRecordMs: 20, recordsAtOnce: 10 };
+    expect(streamShardThroughput(atOnce)).toBeCloseTo(250);
+    // 5 at once: two waves of 40 ms.
+    expect(streamShardThroughput({ ...atOnce, recordsAtOnce: 5 })).toBeCloseTo(125);
+    // More at once than a batch holds changes nothing.
+    expect(streamShardThroughput({ ...atOnce, recordsAtOnce: 50 })).toBeCloseTo(250);
   });
 
   it('lifts the stream limit with a higher ParallelizationFactor', () => {
