@@ -1,4 +1,4 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -19,7 +19,42 @@ export class JavaMissingError extends Error {
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** The JVM's process id. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
+}
+
+/**
+ * Kills the JVM whose pid it is given once its stdin closes, which happens when the process that
+ * started it dies, however it dies (kill -9 included): a JVM left behind would keep the port and
+ * the data directory's lock.
+ */
+const WATCHDOG = `
+const pid = Number(process.argv[1]);
+const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+process.stdin.on('data', () => {});
+process.stdin.on('close', () => {
+  // SIGTERM first, so the JVM's shutdown hooks run; SIGKILL if it is still there after 5 s.
+  try { process.kill(pid, 'SIGTERM'); } catch {}
+  const deadline = Date.now() + 5000;
+  const check = setInterval(() => {
+    if (!alive()) process.exit(0);
+    if (Date.now() > deadline) { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); }
+  }, 100);
+});
+`;
+
+function startWatchdog(pid: number): ChildProcess {
+  const { NODE_OPTIONS: _loaders, ...env } = process.env;
+  const watchdog = spawnProcess(process.execPath, ['-e', WATCHDOG, String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env,
+  });
+  // Neither the watchdog nor its pipe keeps this process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdog.on('error', () => {});
+  return watchdog;
 }
 
 /**
@@ -51,10 +86,13 @@ export async function startDynamoDbLocal(options: {
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
   let exited = false;
   const exit = new Promise<void>((done) =>
     child.once('exit', () => {
       exited = true;
+      // Its job is done; it must not outlive the JVM and later kill a reused pid.
+      watchdog?.kill('SIGKILL');
       done();
     }),
   );
@@ -83,6 +121,7 @@ export async function startDynamoDbLocal(options: {
 
   return {
     endpoint,
+    pid: child.pid,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

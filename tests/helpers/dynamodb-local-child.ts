@@ -1,0 +1,7 @@
+// Starts DynamoDB Local, prints its JVM's pid, and waits to be killed (tests/integration).
+import { startDynamoDbLocal } from '../../emulator/dynamodb-local.js';
+import { freePort } from '../../emulator/local-aws.js';
+
+const dynamodb = await startDynamoDbLocal({ port: await freePort() });
+console.log(JSON.stringify({ pid: dynamodb.pid, endpoint: dynamodb.endpoint }));
+setInterval(() => {}, 60_000);
