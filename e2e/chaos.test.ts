@@ -108,6 +108,7 @@ describe.runIf(TARGET.faultInjection)(`chaos delivery (seed ${SEED})`, () => {
     const secrets = targetSecrets(TARGET.target);
     const proxy = build({
       receiverUrl: stack.apiUrl,
+      fetch: stack.fetch,
       secrets: { stripe: [secrets.stripe], bigcommerce: [secrets.bigcommerce] },
     });
     let started = Date.now();

@@ -16,7 +16,7 @@ afterAll(async () => {
 const isFinal = (s: { status: string }) => s.status === 'completed' || s.status === 'dead';
 
 async function cli(...args: string[]) {
-  const result = await runWebhooksCli([...args, '--api', stack.apiUrl], {});
+  const result = await runWebhooksCli([...args, '--api', stack.emulator.endpoints.api], {});
   // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
   let json: any;
   try {

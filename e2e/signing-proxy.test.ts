@@ -21,6 +21,7 @@ beforeAll(async () => {
   const secrets = targetSecrets(TARGET.target);
   proxy = build({
     receiverUrl: stack.apiUrl,
+    fetch: stack.fetch,
     secrets: { stripe: [secrets.stripe], bigcommerce: [secrets.bigcommerce] },
   });
 });

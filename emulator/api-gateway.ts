@@ -1,6 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { buildHttpApiEvent } from './http-api-event.js';
+import {
+  functionErrorResponse,
+  gatewayErrorBody,
+  type HttpApiResponse,
+  httpApiResponse,
+} from './http-api-response.js';
 import { FunctionError, type LambdaFunction } from './lambda-runtime.js';
 
 /** API Gateway's limit on a request payload. */
@@ -20,9 +25,6 @@ export interface ApiGatewayOptions {
   readonly extend?: (app: FastifyInstance) => void;
 }
 
-const TEXT_TYPES =
-  /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[\w.+-]+\+(json|xml))/i;
-
 /**
  * Serves the stack's HTTP API routes the way API Gateway (HTTP API, payload format 2.0) does:
  * lower-case headers, non-text bodies base64-encoded, path parameters, the structured result
@@ -37,12 +39,14 @@ export function buildApiGateway(options: ApiGatewayOptions): FastifyInstance {
     if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
         .code(413)
-        .send(errorBody('payload_too_large', 'Request Entity Too Large: the limit is 10 MB.'));
+        .send(
+          gatewayErrorBody('payload_too_large', 'Request Entity Too Large: the limit is 10 MB.'),
+        );
     }
-    return reply.code(500).send(errorBody('internal_error', 'Internal Server Error'));
+    return reply.code(500).send(gatewayErrorBody('internal_error', 'Internal Server Error'));
   });
   app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send(errorBody('route_not_found', 'Not Found')),
+    reply.code(404).send(gatewayErrorBody('route_not_found', 'Not Found')),
   );
 
   options.extend?.(app);
@@ -68,78 +72,33 @@ async function invoke(
   reply: FastifyReply,
   options: ApiGatewayOptions,
 ) {
+  const params = request.params as Record<string, string>;
   // API Gateway does not match a route whose path parameter would be empty (`/api/webhooks/`).
-  if (Object.values(request.params as Record<string, string>).some((value) => value === '')) {
-    return reply.code(404).send(errorBody('route_not_found', 'Not Found'));
+  if (Object.values(params).some((value) => value === '')) {
+    return reply.code(404).send(gatewayErrorBody('route_not_found', 'Not Found'));
   }
-  const event = toEvent(route.routeKey, request, options);
+  const event = buildHttpApiEvent(
+    {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      ...(request.body instanceof Buffer ? { body: request.body } : {}),
+      pathParameters: decodeParams(params),
+      sourceIp: request.ip,
+      protocol: `HTTP/${request.raw.httpVersion}`,
+    },
+    { routeKey: route.routeKey, apiId: options.apiId, accountId: options.accountId },
+  );
   let result: unknown;
   try {
     result = await route.fn.invoke(event);
   } catch (error) {
-    if (error instanceof FunctionError && error.errorType === 'Sandbox.Timedout') {
-      return reply
-        .code(503)
-        .send(errorBody('service_unavailable', 'Service Unavailable: the function timed out.'));
-    }
-    return reply.code(500).send(errorBody('internal_error', 'Internal Server Error'));
+    return send(
+      reply,
+      functionErrorResponse(error instanceof FunctionError ? error.errorType : undefined),
+    );
   }
-  return sendResult(reply, result);
-}
-
-function toEvent(
-  routeKey: string,
-  request: FastifyRequest,
-  options: ApiGatewayOptions,
-): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    const joined = Array.isArray(value) ? value.join(',') : String(value);
-    if (name === 'cookie') cookies.push(...joined.split(';').map((c) => c.trim()));
-    else headers[name.toLowerCase()] = joined;
-  }
-  const [rawPath, rawQueryString = ''] = request.url.split('?', 2) as [string, string?];
-  const body = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
-  const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
-  const now = new Date();
-  const query = new URLSearchParams(rawQueryString);
-  const queryStringParameters: Record<string, string> = {};
-  for (const key of new Set(query.keys())) queryStringParameters[key] = query.getAll(key).join(',');
-
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString,
-    ...(cookies.length > 0 ? { cookies } : {}),
-    headers,
-    ...(rawQueryString ? { queryStringParameters } : {}),
-    ...(Object.keys(request.params as object).length > 0
-      ? { pathParameters: decodeParams(request.params as Record<string, string>) }
-      : {}),
-    requestContext: {
-      accountId: options.accountId,
-      apiId: options.apiId,
-      domainName: headers.host ?? '127.0.0.1',
-      domainPrefix: (headers.host ?? '127').split('.')[0] ?? '',
-      http: {
-        method: request.method,
-        path: rawPath,
-        protocol: `HTTP/${request.raw.httpVersion}`,
-        sourceIp: request.ip,
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-    isBase64Encoded: body ? !isText : false,
-  } as APIGatewayProxyEventV2;
+  return send(reply, httpApiResponse(result));
 }
 
 function decodeParams(params: Record<string, string>): Record<string, string> {
@@ -148,23 +107,13 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** Payload format 2.0: a result without statusCode is a 200 with the value as JSON. */
-function sendResult(reply: FastifyReply, result: unknown) {
-  if (result === null || typeof result !== 'object' || !('statusCode' in result)) {
-    return reply
-      .code(200)
-      .header('content-type', 'application/json')
-      .send(typeof result === 'string' ? result : JSON.stringify(result));
+function send(reply: FastifyReply, response: HttpApiResponse) {
+  reply.code(response.statusCode);
+  const cookies: string[] = [];
+  for (const [name, value] of response.headers) {
+    if (name.toLowerCase() === 'set-cookie') cookies.push(value);
+    else reply.header(name, value);
   }
-  const structured = result as APIGatewayProxyStructuredResultV2;
-  reply.code(structured.statusCode ?? 200);
-  for (const [name, value] of Object.entries(structured.headers ?? {}))
-    reply.header(name, String(value));
-  if (structured.cookies?.length) reply.header('set-cookie', structured.cookies);
-  const body = structured.body ?? '';
-  return reply.send(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
-}
-
-function errorBody(code: string, message: string) {
-  return { error: { code, message } };
+  if (cookies.length > 0) reply.header('set-cookie', cookies);
+  return reply.send(response.body);
 }

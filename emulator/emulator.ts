@@ -11,6 +11,7 @@ import { buildApiGateway, type HttpRoute } from './api-gateway.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { parseEventPattern } from './event-pattern.js';
+import { registerLambdaInvokeApi } from './lambda-invoke-api.js';
 import { type FunctionDefinition, LambdaFunction, type LogSink } from './lambda-runtime.js';
 import {
   freePort,
@@ -25,7 +26,7 @@ import { rateToMs, ScheduledRule } from './schedules.js';
 import { SqsEventSource } from './sqs-event-source.js';
 import { startSqsLocal } from './sqs-local.js';
 import { StreamEventSource } from './stream-event-source.js';
-import { synthesizeLocalStack } from './synthesize.js';
+import { synthesizeLocalStack, synthesizeLocalStackCached } from './synthesize.js';
 import { type CfnTemplate, resourcesOfType } from './template.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,10 +51,18 @@ export interface EmulatorOptions {
   readonly onNotification?: (notification: Notification) => void;
   /** Provision storage (tables, queues, topics) but run no functions, triggers or API routes. */
   readonly storageOnly?: boolean;
+  /**
+   * Reuse the assembly of an earlier run when the stack, the functions' code, the lock file and
+   * the profile are unchanged (cdk.out/emulator-cache). Default: on, unless
+   * `EMULATOR_SYNTH_CACHE=0`.
+   */
+  readonly synthCache?: boolean;
 }
 
 export interface Endpoints {
   readonly api: string;
+  /** Lambda's Invoke API (`/2015-03-31/functions/…/invocations`), served beside the API. */
+  readonly lambda: string;
   readonly dynamodb: string;
   readonly sqs: string;
   readonly region: string;
@@ -64,6 +73,8 @@ export interface RunningEmulator {
   /** The stack's outputs, resolved to local values (as `aws cloudformation describe-stacks` would show). */
   readonly outputs: Readonly<Record<string, string>>;
   readonly template: CfnTemplate;
+  /** How the stack's assembly was obtained: synthesized now, or reused (and how long it took). */
+  readonly synthesis: { readonly cached: boolean; readonly ms: number };
   stop(): Promise<void>;
 }
 
@@ -86,13 +97,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   try {
     const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
-    // One assembly per run: two emulators (parallel test files) never bundle into one folder.
-    const outdir = join(
-      PROJECT_ROOT,
-      'cdk.out',
-      `emulator-${process.pid}-${randomUUID().slice(0, 8)}`,
-    );
-    stops.push(async () => rmSync(outdir, { recursive: true, force: true }));
+    const synthCache = options.synthCache ?? process.env.EMULATOR_SYNTH_CACHE !== '0';
+    const synthesize = async () => {
+      const began = Date.now();
+      const synthesized = synthCache
+        ? await synthesizeLocalStackCached({
+            cacheDir: join(PROJECT_ROOT, 'cdk.out', 'emulator-cache'),
+            env: options.env,
+          })
+        : // One assembly per run: two emulators (parallel test files) never bundle into one folder.
+          await synthesizeLocalStack({
+            outdir: join(
+              PROJECT_ROOT,
+              'cdk.out',
+              `emulator-${process.pid}-${randomUUID().slice(0, 8)}`,
+            ),
+            env: options.env,
+          });
+      if (synthesized.temporary) {
+        stops.push(async () => rmSync(synthesized.assemblyDir, { recursive: true, force: true }));
+      }
+      return { synthesized, ms: Date.now() - began };
+    };
 
     const [apiPort, dynamodbPort] = await Promise.all([
       portOrFree(options.apiPort ?? 3000),
@@ -100,8 +126,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ]);
 
     const started = Date.now();
-    const [synthesized, dynamodb, fauxqs] = await Promise.all([
-      Promise.resolve().then(() => synthesizeLocalStack({ outdir, env: options.env })),
+    const [{ synthesized, ms: synthesisMs }, dynamodb, fauxqs] = await Promise.all([
+      synthesize(),
       startDynamoDbLocal({
         port: dynamodbPort,
         ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
@@ -116,12 +142,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ]);
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${apiPort}`,
+      lambda: `http://127.0.0.1:${apiPort}`,
       dynamodb: dynamodb.endpoint,
       sqs: fauxqs.endpoint,
       region: LOCAL_REGION,
     };
+    const synthesis = { cached: synthesized.cached, ms: synthesisMs };
     log.debug(
-      { ms: Date.now() - started },
+      { ms: Date.now() - started, synthesis },
       'synthesized the stack and started DynamoDB Local and fauxqs',
     );
 
@@ -145,7 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {}))
       outputs[name] = resolve_.string(output.Value);
-    if (options.storageOnly) return { endpoints, outputs, template, stop: stopAll };
+    if (options.storageOnly) return { endpoints, outputs, template, synthesis, stop: stopAll };
 
     // Functions: what Lambda would add to the template's environment, then the template's own.
     const runtimeEnv = {
@@ -281,6 +309,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       extend: (app) => {
         app.get('/_emulator/health', async () => ({ status: 'ready' }));
         app.get('/_emulator/outputs', async () => ({ stackName, outputs, endpoints }));
+        // Lambda's own Invoke API, for any Lambda client (the e2e suite's direct invocation).
+        registerLambdaInvokeApi(app, {
+          functions: [...functions.values()],
+          region: LOCAL_REGION,
+          accountId: LOCAL_ACCOUNT_ID,
+          log,
+        });
         // Lambda's Invoke, for operators and tests (e.g. run the sweeper now): local only.
         app.post<{ Params: { name: string } }>(
           '/_emulator/functions/:name/invoke',
@@ -354,7 +389,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // functions and the storage.
     stops.push(() => api.close());
 
-    return { endpoints, outputs, template, stop: stopAll };
+    return { endpoints, outputs, template, synthesis, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,14 +1,49 @@
-import { mkdirSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveProfile } from '../stack/profile.js';
-import { STACK_NAME, WebhookStack } from '../stack/webhook-stack.js';
-import type { CfnTemplate } from './template.js';
+import { type CfnTemplate, resourcesOfType } from './template.js';
+
+/** The stack's name (stack/webhook-stack.ts exports it too; a test keeps the two equal). */
+export const LOCAL_STACK_NAME = 'WebhookReceiver';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * What the synthesized assembly depends on: the stack, the functions' code, the dependency tree
+ * and the build settings. The local profile (read from the environment) is added to the key.
+ */
+const INPUTS = [
+  'stack',
+  'services',
+  'package-lock.json',
+  'package.json',
+  'tsconfig.json',
+  'emulator/synthesize.ts',
+];
+
+/** Cache entries no run has used for this long are removed when a new one is written. */
+const CACHE_MAX_IDLE_MS = 24 * 60 * 60 * 1000;
 
 export interface SynthesizedStack {
   readonly stackName: string;
   readonly template: CfnTemplate;
   /** The cloud assembly directory: function assets live under it. */
   readonly assemblyDir: string;
+  /** True when the assembly of an earlier run with the same inputs was reused. */
+  readonly cached: boolean;
+  /** Delete the assembly when the run ends (a per-run assembly, not a cache entry). */
+  readonly temporary: boolean;
 }
 
 /**
@@ -17,11 +52,15 @@ export interface SynthesizedStack {
  * the project so the bundles resolve the AWS SDK from node_modules, as Lambda resolves it from
  * its runtime.
  */
-export function synthesizeLocalStack(options: {
+export async function synthesizeLocalStack(options: {
   outdir: string;
   env?: Readonly<Record<string, string | undefined>>;
-}): SynthesizedStack {
+}): Promise<SynthesizedStack> {
   mkdirSync(options.outdir, { recursive: true });
+  const [{ App }, { STACK_NAME, WebhookStack }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('../stack/webhook-stack.js'),
+  ]);
   // Asset metadata tells the emulator which directory holds each function's bundle; the CDK CLI
   // turns it on, an in-process App has to ask for it.
   const app = new App({
@@ -37,5 +76,100 @@ export function synthesizeLocalStack(options: {
     stackName: STACK_NAME,
     template: artifact.template as CfnTemplate,
     assemblyDir: assembly.directory,
+    cached: false,
+    temporary: true,
   };
+}
+
+/**
+ * The same assembly, reused across runs while nothing it depends on has changed: synthesis
+ * (loading the CDK and bundling four functions with esbuild) is most of `npm start`'s start-up.
+ * Entries live under `cdk.out/emulator-cache/<key>`, the key hashing every input file and the
+ * resolved local profile. A new assembly is written beside the cache and renamed into place, so
+ * parallel runs (test files) never see half an entry; entries idle for a day are removed.
+ */
+export async function synthesizeLocalStackCached(options: {
+  cacheDir: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<SynthesizedStack> {
+  const env = options.env ?? process.env;
+  const key = assemblyKey(env);
+  const entry = join(options.cacheDir, key);
+  const cached = readEntry(entry);
+  if (cached) {
+    const now = new Date();
+    utimesSync(entry, now, now);
+    return cached;
+  }
+
+  const outdir = join(options.cacheDir, `.new-${process.pid}-${randomUUID().slice(0, 8)}`);
+  const synthesized = await synthesizeLocalStack({ outdir, env });
+  // An entry that exists but is incomplete (its files deleted by hand) is replaced.
+  if (existsSync(entry) && !readEntry(entry)) rmSync(entry, { recursive: true, force: true });
+  try {
+    renameSync(outdir, entry);
+  } catch {
+    // Another run wrote the same entry first: use this run's copy, and drop it at the end.
+    return synthesized;
+  }
+  pruneIdleEntries(options.cacheDir, key);
+  return { ...synthesized, assemblyDir: entry, temporary: false };
+}
+
+/** sha256 of every input file (path and content) and of the resolved local profile. */
+export function assemblyKey(env: Readonly<Record<string, string | undefined>>): string {
+  const hash = createHash('sha256');
+  for (const file of INPUTS.flatMap((input) => filesUnder(join(PROJECT_ROOT, input)))) {
+    hash.update(relative(PROJECT_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  hash.update(JSON.stringify(resolveProfile('local', env)));
+  hash.update(process.version);
+  return hash.digest('hex').slice(0, 32);
+}
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((d) => filesUnder(join(path, d.name)));
+}
+
+/** A complete entry (template and every function's handler file), or undefined. */
+function readEntry(entry: string): SynthesizedStack | undefined {
+  const templateFile = join(entry, `${LOCAL_STACK_NAME}.template.json`);
+  if (!existsSync(templateFile)) return undefined;
+  try {
+    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as CfnTemplate;
+    for (const [, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      const handler = String(resource.Properties?.Handler ?? '').split('.')[0];
+      if (typeof assetPath !== 'string' || !existsSync(join(entry, assetPath, `${handler}.mjs`)))
+        return undefined;
+    }
+    return {
+      stackName: LOCAL_STACK_NAME,
+      template,
+      assemblyDir: entry,
+      cached: true,
+      temporary: false,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function pruneIdleEntries(cacheDir: string, keep: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    if (name === keep) continue;
+    const path = join(cacheDir, name);
+    // A `.new-` directory is a synthesis in progress, or one a killed run left behind.
+    const idleFor = name.startsWith('.new-') ? 60 * 60 * 1000 : CACHE_MAX_IDLE_MS;
+    try {
+      if (statSync(path).mtimeMs < Date.now() - idleFor)
+        rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Removed by another run meanwhile.
+    }
+  }
 }

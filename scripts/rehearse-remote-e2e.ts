@@ -17,9 +17,17 @@ import { startFakeCloudFormation } from '../tests/helpers/fake-cloudformation.js
  *   npx tsx scripts/rehearse-remote-e2e.ts [vitest args…]   (default: e2e/pipeline.test.ts)
  *   E2E_TARGET=aws npx tsx scripts/rehearse-remote-e2e.ts   the aws target's gating and signing
  *     (SDK default chain, secrets from the environment), still against the emulator.
+ *   REHEARSE_WITHOUT_API=1 npx tsx scripts/rehearse-remote-e2e.ts   LocalStack's free image: the
+ *     ApiUrl output is the placeholder its CloudFormation leaves for the HTTP API it cannot
+ *     create, so the suite (E2E_INGRESS=auto) invokes the capture function through the Lambda
+ *     client and the emulator's Lambda Invoke API.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const target = process.env.E2E_TARGET === 'aws' ? 'aws' : 'localstack';
+const withoutApi = process.env.REHEARSE_WITHOUT_API === '1';
+/** What LocalStack 4.x's CloudFormation makes of the ApiUrl output without API Gateway v2. */
+const LOCALSTACK_PLACEHOLDER_API_URL =
+  'https://unknown.execute-api.localhost.localstack.cloud:4566/';
 
 const emulator = await startEmulator({
   apiPort: 0,
@@ -29,8 +37,12 @@ const emulator = await startEmulator({
   logger: pino({ level: 'warn' }),
   functionLogs: () => {},
 });
+const outputs = {
+  ...emulator.outputs,
+  ...(withoutApi ? { ApiUrl: LOCALSTACK_PLACEHOLDER_API_URL } : {}),
+};
 const cfn = await startFakeCloudFormation(() => [
-  { name: STACK_NAME, status: 'CREATE_COMPLETE', outputs: { ...emulator.outputs } },
+  { name: STACK_NAME, status: 'CREATE_COMPLETE', outputs },
 ]);
 
 const args = process.argv.slice(2);
@@ -49,6 +61,7 @@ const child = spawn(
       AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: emulator.endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: emulator.endpoints.sqs,
+      AWS_ENDPOINT_URL_LAMBDA: emulator.endpoints.lambda,
       ...(target === 'aws'
         ? {
             // What an operator's shell would hold; the emulator runs the local profile's secrets.

@@ -49,6 +49,7 @@ try {
   console.log(
     [
       `Webhook receiver ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  stack      ${emulator.synthesis.cached ? 'reused the assembly of an earlier run (nothing it depends on changed)' : `synthesized in ${(emulator.synthesis.ms / 1000).toFixed(1)} s`}`,
       `  API        ${endpoints.api}/api/webhooks/{stripe|bigcommerce}`,
       `  health     ${endpoints.api}/_emulator/health`,
       `  DynamoDB   ${endpoints.dynamodb}  table ${outputs.TableName}`,

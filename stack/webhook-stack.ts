@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -31,6 +31,13 @@ export const STACK_NAME = 'WebhookReceiver';
 /** The failed queue's redrive policy: the third receive moves a message to the DLQ. */
 export const MAX_RECEIVE_COUNT = 2;
 export const WEBHOOK_ROUTE = '/api/webhooks/{provider}';
+
+/**
+ * The table actions of the process, retry and sweep functions: every WebhookStore call they
+ * make is a GetItem or a conditional UpdateItem on the table (no Put, Delete, Scan, batch or
+ * transaction). The sweeper also queries the attention index.
+ */
+const PROCESSING_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
 
 export interface WebhookStackProps extends StackProps {
   readonly profile: Profile;
@@ -103,11 +110,7 @@ export class WebhookStack extends Stack {
       environment: common,
     });
     // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
-    Grant.addToPrincipal({
-      grantee: capture,
-      actions: ['dynamodb:PutItem'],
-      resourceArns: [table.tableArn],
-    });
+    grantTableActions(capture, table.tableArn, ['dynamodb:PutItem']);
     provideProviderSecrets(capture, profile);
 
     const processFn = new WebhookFunction(this, 'ProcessFunction', {
@@ -116,9 +119,13 @@ export class WebhookStack extends Stack {
       timeout: profile.processTimeout,
       environment: processing,
     });
-    table.grantReadWriteData(processFn);
+    // Reads and conditionally updates items, nothing else (services/webhooks/webhook-store.ts):
+    // claim (GetItem, UpdateItem), finish, markEnqueued and the processors' applyProjection
+    // (UpdateItem). The stream trigger adds its own stream read permissions.
+    grantTableActions(processFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
+    // A failed first attempt is queued for retry; the stream's attempt is never the last, so it
+    // never notifies the operator (services/webhooks/process-webhook.ts).
     failedQueue.grantSendMessages(processFn);
-    operatorTopic.grantPublish(processFn);
     processFn.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -141,8 +148,11 @@ export class WebhookStack extends Stack {
       timeout: profile.processTimeout,
       environment: processing,
     });
-    table.grantReadWriteData(retryFn);
-    failedQueue.grantSendMessages(retryFn);
+    // The same calls as the process function, and getWebhook (GetItem) for a message that
+    // carries only the webhook's id.
+    grantTableActions(retryFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
+    // A failed retry stays on the queue (SQS redelivers it; its event source deletes the rest),
+    // so it sends nothing; the last failure notifies the operator.
     operatorTopic.grantPublish(retryFn);
     retryFn.addEventSource(
       new SqsEventSource(failedQueue, { batchSize: 10, reportBatchItemFailures: true }),
@@ -159,7 +169,10 @@ export class WebhookStack extends Stack {
         SWEEP_RECEIVED_AFTER_SECONDS: String(profile.sweep.receivedAfterSeconds),
       },
     });
-    table.grantReadWriteData(sweepFn);
+    // listAttention queries the attention index, and only that index; requeue and markEnqueued
+    // update, getWebhook reads (services/webhooks/sweep-webhooks.ts).
+    grantTableActions(sweepFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
+    grantTableActions(sweepFn, `${table.tableArn}/index/${ATTENTION_INDEX}`, ['dynamodb:Query']);
     failedQueue.grantSendMessages(sweepFn);
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the sweeper',
@@ -185,6 +198,8 @@ export class WebhookStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    // Where there is no HTTP API (LocalStack's free image), the e2e suite invokes this directly.
+    new CfnOutput(this, 'CaptureFunctionName', { value: capture.functionName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'FailedQueueUrl', { value: failedQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
@@ -194,4 +209,9 @@ export class WebhookStack extends Stack {
     // Last, so it sees every resource above.
     acknowledgeNagFindings(this, profile.name);
   }
+}
+
+/** Exactly these DynamoDB actions on exactly this table or index ARN; no `index/*`, no `*`. */
+function grantTableActions(grantee: IGrantable, arn: string, actions: readonly string[]): void {
+  Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [arn] });
 }

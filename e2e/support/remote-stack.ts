@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { pino } from 'pino';
 import {
   type RemoteTarget,
   readStackOutputs,
@@ -8,20 +9,26 @@ import {
 } from '../../scripts/lib/stack-outputs.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { chooseIngress, type IngressSetting, openIngress } from './ingress.js';
 import { scaled, signedHeaders } from './target.js';
 import { postTo, type TestStack } from './test-stack.js';
 
 /** Outputs every suite needs; the stack declares them (tests/unit/stack asserts it). */
-const REQUIRED_OUTPUTS = ['ApiUrl', 'TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl'] as const;
+const REQUIRED_OUTPUTS = ['TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl'] as const;
 
 /**
  * The same TestStack as the embedded one, backed by a deployed stack: LocalStack (cdklocal) or
- * AWS (cdk deploy). The API URL, table and queues come from the stack's outputs; webhooks are
- * signed with the target's secrets. There is no emulator here: `logs` and `notifications` stay
- * empty (on AWS they are in CloudWatch Logs and SNS), and tests that need them run only where
- * they are collected (see `TARGET` in ./target.ts).
+ * AWS (cdk deploy). The table and queues come from the stack's outputs; webhooks are signed
+ * with the target's secrets and go in through the ingress `setting` picks (./ingress.ts): the
+ * HTTP API (`ApiUrl`), or, where the target has no API Gateway v2 (LocalStack's free image),
+ * Lambda Invoke on the capture function (`CaptureFunctionName`). There is no emulator here:
+ * `logs` and `notifications` stay empty (on AWS they are in CloudWatch Logs and SNS), and tests
+ * that need them run only where they are collected (see `TARGET` in ./target.ts).
  */
-export async function startRemoteStack(target: RemoteTarget): Promise<TestStack> {
+export async function startRemoteStack(
+  target: RemoteTarget,
+  setting: IngressSetting,
+): Promise<TestStack> {
   const outputs = await readStackOutputs(target);
   const missing = REQUIRED_OUTPUTS.filter((name) => !outputs[name]);
   if (missing.length > 0) {
@@ -29,14 +36,17 @@ export async function startRemoteStack(target: RemoteTarget): Promise<TestStack>
       `Stack outputs ${missing.join(', ')} are missing on ${target}; it has: ${Object.keys(outputs).join(', ')}. Deploy the current stack again.`,
     );
   }
-  const apiUrl = (process.env.E2E_API_URL || outputs.ApiUrl!).replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(apiUrl)) {
-    throw new Error(
-      target === 'localstack'
-        ? `The stack's ApiUrl output is "${apiUrl}", not a URL: this LocalStack did not create the HTTP API. API Gateway v2 is not in LocalStack's free image; run it with LOCALSTACK_AUTH_TOKEN and a licensed image (docs/targets.md).`
-        : `The stack's ApiUrl output is "${apiUrl}", not a URL.`,
-    );
-  }
+  const choice = chooseIngress(setting, outputs, {
+    target,
+    ...(process.env.E2E_API_URL ? { apiUrl: process.env.E2E_API_URL } : {}),
+  });
+  // Said once per suite: which way this run's webhooks went in.
+  pino({ base: { component: 'e2e' } }).info(
+    { event: 'e2e.ingress', target, ...choice },
+    choice.ingress === 'api'
+      ? 'webhooks go to the HTTP API'
+      : 'webhooks go to the capture function through Lambda Invoke',
+  );
 
   const config = remoteClientConfig(target);
   const dynamodb = new DynamoDBClient({ ...config, maxAttempts: 5 });
@@ -48,10 +58,14 @@ export async function startRemoteStack(target: RemoteTarget): Promise<TestStack>
     retentionDays: 1,
   });
 
-  const post = postTo(apiUrl);
+  // Lambda is reached the way the other clients reach their services (remoteClientConfig).
+  const ingress = openIngress(choice, { ...config, maxAttempts: 3 });
+  const post = postTo(ingress.apiUrl, ingress.fetch);
 
   return {
-    apiUrl,
+    ingress: ingress.ingress,
+    apiUrl: ingress.apiUrl,
+    fetch: ingress.fetch,
     get emulator(): never {
       throw new Error(`E2E_TARGET=${target} runs no emulator: use the stack's outputs instead.`);
     },
@@ -91,6 +105,7 @@ export async function startRemoteStack(target: RemoteTarget): Promise<TestStack>
       };
     },
     async stop() {
+      ingress.close();
       dynamodb.destroy();
       sqs.destroy();
     },

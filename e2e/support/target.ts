@@ -1,6 +1,7 @@
 import { createBigCommerceProvider } from '../../services/providers/bigcommerce.js';
 import { createStripeProvider } from '../../services/providers/stripe.js';
 import { resolveProfile } from '../../stack/profile.js';
+import { type IngressSetting, parseIngressSetting } from './ingress.js';
 
 /**
  * Which deployment of the stack the e2e suites run against (`E2E_TARGET`):
@@ -37,6 +38,11 @@ export interface TargetCapabilities {
    * the in-process emulator. `E2E_TIME_SCALE` overrides it.
    */
   readonly timeScale: number;
+  /**
+   * How webhooks reach the capture function (`E2E_INGRESS`, ./ingress.ts): `auto` (default) uses
+   * the HTTP API when the stack has one and invokes the function directly when it does not.
+   */
+  readonly ingress: IngressSetting;
 }
 
 export function capabilitiesOf(target: E2ETarget, env: Env = process.env): TargetCapabilities {
@@ -49,6 +55,7 @@ export function capabilitiesOf(target: E2ETarget, env: Env = process.env): Targe
     functionLogs: target === 'embedded',
     localProcesses: target === 'embedded',
     timeScale: Number.isFinite(scale) && scale > 0 ? scale : defaults[target],
+    ingress: parseIngressSetting(env.E2E_INGRESS),
   };
 }
 

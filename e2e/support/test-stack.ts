@@ -8,6 +8,7 @@ import type { Notification } from '../../emulator/notifications.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import { type ProviderName, signedHeaders } from '../../tests/helpers/signed-request.js';
+import { chooseIngress, type Ingress, type IngressSetting, openIngress } from './ingress.js';
 import { startRemoteStack } from './remote-stack.js';
 import { scaled, TARGET } from './target.js';
 
@@ -18,7 +19,12 @@ export interface ApiResponse {
 }
 
 export interface TestStack {
+  /** How webhooks reach the capture function on this run: the HTTP API or Lambda Invoke. */
+  readonly ingress: Ingress;
+  /** The API's base URL, or `lambda-invoke://<function>` for the invoke ingress. */
   readonly apiUrl: string;
+  /** `fetch` for `${apiUrl}/api/webhooks/{provider}` (give it to the signing proxy too). */
+  readonly fetch: typeof fetch;
   readonly emulator: RunningEmulator;
   readonly store: WebhookStore;
   /** Every line the functions wrote, parsed where it is JSON. */
@@ -46,13 +52,19 @@ export interface TestStack {
 /**
  * The whole stack on this run's target (`E2E_TARGET`, ./target.ts): by default the embedded
  * local AWS, in memory, on free ports, fault injection on; or the stack deployed into LocalStack
- * or AWS, found through its outputs (./remote-stack.ts).
+ * or AWS, found through its outputs (./remote-stack.ts). Webhooks go in through the ingress
+ * `options.ingress`, else `E2E_INGRESS` (./ingress.ts).
  */
-export async function startTestStack(): Promise<TestStack> {
-  return TARGET.target === 'embedded' ? startEmbeddedStack() : startRemoteStack(TARGET.target);
+export async function startTestStack(
+  options: { ingress?: IngressSetting } = {},
+): Promise<TestStack> {
+  const ingress = options.ingress ?? TARGET.ingress;
+  return TARGET.target === 'embedded'
+    ? startEmbeddedStack(ingress)
+    : startRemoteStack(TARGET.target, ingress);
 }
 
-async function startEmbeddedStack(): Promise<TestStack> {
+async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
   const logs: Array<Record<string, unknown>> = [];
   const notifications: Notification[] = [];
   const emulator = await startEmulator({
@@ -82,12 +94,17 @@ async function startEmbeddedStack(): Promise<TestStack> {
     tableName: emulator.outputs.TableName!,
     retentionDays: 1,
   });
-  const apiUrl = emulator.endpoints.api;
-
-  const post = postTo(apiUrl);
+  // The Lambda client, if any, talks to the emulator's own Lambda Invoke API.
+  const ingress = openIngress(
+    chooseIngress(setting, emulator.outputs, { target: 'embedded' }),
+    localClientConfig(emulator.endpoints.lambda),
+  );
+  const post = postTo(ingress.apiUrl, ingress.fetch);
 
   return {
-    apiUrl,
+    ingress: ingress.ingress,
+    apiUrl: ingress.apiUrl,
+    fetch: ingress.fetch,
     emulator,
     store,
     logs,
@@ -123,6 +140,7 @@ async function startEmbeddedStack(): Promise<TestStack> {
       };
     },
     async stop() {
+      ingress.close();
       dynamodb.destroy();
       sqs.destroy();
       await emulator.stop();
@@ -130,11 +148,13 @@ async function startEmbeddedStack(): Promise<TestStack> {
   };
 }
 
-/** Polls `check` until it returns a value; the timeout is scaled for the target. */
-/** POSTs a raw body to the capture route of the API at `apiUrl`, as a sender would. */
-export function postTo(apiUrl: string): TestStack['post'] {
+/**
+ * POSTs a raw body to the capture route at `apiUrl`, as a sender would, through `fetchImpl`:
+ * the network, or the invoke ingress's fetch (./invoke-ingress.ts), which answers the same way.
+ */
+export function postTo(apiUrl: string, fetchImpl: typeof fetch = fetch): TestStack['post'] {
   return async (provider, rawBody, headers) => {
-    const response = await fetch(`${apiUrl}/api/webhooks/${provider}`, {
+    const response = await fetchImpl(`${apiUrl}/api/webhooks/${provider}`, {
       method: 'POST',
       body: rawBody,
       headers,
@@ -148,6 +168,7 @@ export function postTo(apiUrl: string): TestStack['post'] {
   };
 }
 
+/** Polls `check` until it returns a value; the timeout is scaled for the target. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   unscaledTimeoutMs = 20_000,

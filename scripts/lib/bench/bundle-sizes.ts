@@ -21,10 +21,10 @@ export interface BundleSize {
  * left to the runtime): the size of its index.mjs, and gzipped (level 9, near what the zip
  * uploaded to Lambda weighs).
  */
-export function measureBundles(): BundleSize[] {
+export async function measureBundles(): Promise<BundleSize[]> {
   const outdir = join(PROJECT_ROOT, 'cdk.out', `bench-${randomUUID().slice(0, 8)}`);
   try {
-    const { template, assemblyDir } = synthesizeLocalStack({ outdir, env: {} });
+    const { template, assemblyDir } = await synthesizeLocalStack({ outdir, env: {} });
     return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
       const assetPath = String(resource.Metadata?.['aws:asset:path']);
       const handler = String(resource.Properties?.Handler ?? '');

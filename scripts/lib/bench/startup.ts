@@ -17,13 +17,19 @@ export interface StartupRun {
   readonly reportedSeconds: number;
   /** From SIGINT to exit, seconds. */
   readonly stopSeconds: number;
+  /** Whether this start synthesized the stack (cache off or missed) or reused the cached assembly. */
+  readonly synthesized: boolean;
 }
 
 /**
- * `npm start` to ready, as a user sees it: a fresh data directory, free ports, the time until
+ * `npm start` to ready, as a user sees it (with the synthesized assembly reused from the cache,
+ * as on every start after the first, or with `synthCache: false`, as after a change): a fresh data directory, free ports, the time until
  * the "ready in" line, then Ctrl-C (SIGINT) and the time until the process is gone.
  */
-export async function measureStartup(timeoutMs = 60_000): Promise<StartupRun> {
+export async function measureStartup(
+  options: { synthCache: boolean; timeoutMs?: number } = { synthCache: true },
+): Promise<StartupRun> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'webhooks-bench-start-'));
   const [api, dynamodb, sqs, proxy] = [
     await freePort(),
@@ -42,6 +48,7 @@ export async function measureStartup(timeoutMs = 60_000): Promise<StartupRun> {
       // The signing proxy `npm start` may also run; a fixed default port could be taken.
       PROXY_PORT: String(proxy),
       DATA_DIR: dataDir,
+      EMULATOR_SYNTH_CACHE: options.synthCache ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,6 +85,7 @@ export async function measureStartup(timeoutMs = 60_000): Promise<StartupRun> {
       readySeconds: round(readySeconds),
       reportedSeconds,
       stopSeconds: round((performance.now() - stopping) / 1000),
+      synthesized: /stack\s+synthesized in/.test(output),
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {

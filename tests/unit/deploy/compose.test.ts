@@ -226,6 +226,16 @@ describe('the signing proxy and e2e services', () => {
       deployer: { condition: 'service_completed_successfully' },
     });
   });
+
+  it('lets the e2e suite pick its ingress (auto by default), and LocalStack deploy without the API', () => {
+    expect(rawCompose().services.e2e?.environment?.E2E_INGRESS).toBe('\u0024{E2E_INGRESS:-auto}');
+    expect(env('e2e').E2E_INGRESS).toBe('auto');
+    expect(compose({ E2E_INGRESS: 'invoke' }).services.e2e?.environment?.E2E_INGRESS).toBe(
+      'invoke',
+    );
+    // The free image skips AWS::ApiGatewayV2::* as placeholders instead of failing the deploy.
+    expect(env('localstack').CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES).toBe('1');
+  });
 });
 
 describe('interpolation, as Compose does it (the helper these checks rely on)', () => {

@@ -237,6 +237,7 @@ describe.each(PROFILES)('the %s profile', (name) => {
     const outputs = templ().toJSON().Outputs ?? {};
     for (const output of [
       'ApiUrl',
+      'CaptureFunctionName',
       'TableName',
       'FailedQueueUrl',
       'DeadLetterQueueUrl',
@@ -246,6 +247,8 @@ describe.each(PROFILES)('the %s profile', (name) => {
       expect(outputs, output).toHaveProperty(output);
     }
     expect(outputs.TableName.Value).toEqual({ Ref: table().id });
+    // The e2e suite invokes it directly where there is no HTTP API (e2e/support/ingress.ts).
+    expect(outputs.CaptureFunctionName.Value).toEqual({ Ref: fn('CaptureFunction').id });
     expect(outputs.FailedQueueUrl.Value).toEqual({ Ref: failedQueue().id });
     expect(outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: deadLetterQueue().id });
     expect(outputs.OperatorTopicArn.Value).toEqual({ Ref: topic().id });

@@ -1,0 +1,374 @@
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type {
+  APIGatewayProxyResultV2,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHttpApiEvent } from '../../emulator/http-api-event.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../emulator/local-aws.js';
+import { type CfnTemplate, resourcesOfType } from '../../emulator/template.js';
+import type { Webhook } from '../../services/webhooks/webhook.js';
+import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
+import { stripeEvent } from '../helpers/events.js';
+import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
+import { signedHeaders } from '../helpers/signed-request.js';
+import { webhookRecord } from '../helpers/webhook-record.js';
+
+/*
+ * Least privilege, checked against what the code does: the real handlers (capture, process,
+ * retry, sweep) run in this process against DynamoDB Local and fauxqs, down every WebhookStore
+ * path they have (success, failure, lost claim, unsent retry, id-only message, dead, unknown
+ * webhook, each sweep case). Every DynamoDB call they send is recorded and turned into the IAM
+ * permission it needs (TransactWriteItems needs each item's own action). Neither the emulator nor
+ * DynamoDB Local enforces IAM, so this is where a grant that is too narrow shows up before AWS:
+ * each function must need exactly the table permissions the synthesized template grants it.
+ */
+
+type FunctionKey = 'CaptureFunction' | 'ProcessFunction' | 'RetryFunction' | 'SweepFunction';
+
+let storage: LocalStorage;
+let sqs: SQSClient;
+let template: CfnTemplate;
+let tableName: string;
+let current: FunctionKey | undefined;
+const used = new Map<FunctionKey, Set<string>>();
+
+const handlers = {} as {
+  capture: (event: unknown) => Promise<APIGatewayProxyResultV2>;
+  process: (event: DynamoDBStreamEvent) => Promise<{ batchItemFailures: unknown[] }>;
+  retry: (event: SQSEvent) => Promise<{ batchItemFailures: unknown[] }>;
+  sweep: (event: ScheduledEvent) => Promise<Record<string, unknown>>;
+};
+
+beforeAll(async () => {
+  storage = await startLocalStorage();
+  template = storage.emulator.template;
+  tableName = storage.tableName;
+  const outputs = storage.emulator.outputs;
+  sqs = new SQSClient({
+    ...localClientConfig(storage.emulator.endpoints.sqs),
+    useQueueUrlAsEndpoint: false,
+  });
+  // What the stack and Lambda give the functions; read once, on the handlers' first use.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: storage.emulator.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: storage.emulator.endpoints.sqs,
+    AWS_ENDPOINT_URL_SNS: storage.emulator.endpoints.sqs,
+    TABLE_NAME: tableName,
+    FAILED_QUEUE_URL: outputs.FailedQueueUrl,
+    OPERATOR_TOPIC_ARN: outputs.OperatorTopicArn,
+    STRIPE_WEBHOOK_SECRET: LOCAL_DEFAULT_SECRETS.stripe,
+    BIGCOMMERCE_CLIENT_SECRET: LOCAL_DEFAULT_SECRETS.bigcommerce,
+    RETENTION_DAYS: '1',
+    LEASE_SECONDS: '30',
+    MAX_RECEIVE_COUNT: '2',
+    SWEEP_PROCESSING_GRACE_SECONDS: '1',
+    SWEEP_FAILED_AFTER_SECONDS: '1',
+    SWEEP_RECEIVED_AFTER_SECONDS: '1',
+    FAULT_INJECTION: '1',
+    LOG_LEVEL: 'silent',
+  });
+  const { getDocumentClient } = await import('../../services/shared/aws-clients.js');
+  // Every command any handler sends through the process's one DynamoDB client.
+  getDocumentClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (current) {
+        const set = used.get(current) ?? new Set<string>();
+        for (const p of permissionsFor(context.commandName ?? '', args.input)) set.add(p);
+        used.set(current, set);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordTablePermissions' },
+  );
+  handlers.capture = (await import('../../services/handlers/capture.js')).handler as never;
+  handlers.process = (await import('../../services/handlers/process.js')).handler;
+  handlers.retry = (await import('../../services/handlers/retry.js')).handler;
+  handlers.sweep = (await import('../../services/handlers/sweep.js')).handler as never;
+}, 180_000);
+
+afterAll(async () => {
+  sqs?.destroy();
+  await storage?.stop();
+});
+
+/** Runs `body` as function `key`: the calls it sends are recorded against that function. */
+async function as<T>(key: FunctionKey, body: () => Promise<T>): Promise<T> {
+  current = key;
+  try {
+    return await body();
+  } finally {
+    current = undefined;
+  }
+}
+
+const MINUTE = 60_000;
+/** A store whose clock is `minutes` in the past: items set up with it look stuck now. */
+const pastStore = (minutes: number) =>
+  storage.store({ now: () => new Date(Date.now() - minutes * MINUTE) });
+
+function paymentWebhook(overrides: Partial<Webhook> = {}): Webhook {
+  const event = stripeEvent();
+  return webhookRecord({
+    eventId: event.id,
+    eventType: event.type,
+    payload: JSON.stringify(event),
+    ...overrides,
+  });
+}
+
+function streamEvent(webhook: Webhook): DynamoDBStreamEvent {
+  return {
+    Records: [
+      {
+        eventName: 'INSERT',
+        dynamodb: {
+          SequenceNumber: String(Date.now()),
+          // The item as the stream carries it (the handler drops the keys).
+          NewImage: marshall(webhook) as never,
+        },
+      },
+    ],
+  } as DynamoDBStreamEvent;
+}
+
+function sqsEvent(body: string, receiveCount: number): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: `m-${Date.now()}`,
+        body,
+        attributes: { ApproximateReceiveCount: String(receiveCount) },
+        messageAttributes: {},
+      } as unknown as SQSRecord,
+    ],
+  };
+}
+
+/** A webhook in `failed` with this queue token, as a stream attempt leaves it. */
+async function failedWebhook(webhook: Webhook, queueToken: string, minutesAgo = 0) {
+  const store = pastStore(minutesAgo);
+  await store.create(webhook);
+  await store.claim(webhook.id, { from: 'received', leaseSeconds: 30, trigger: 'stream' });
+  await store.finish(webhook.id, 1, 'failed', {
+    error: { code: 'x', message: 'set up' },
+    queueToken,
+  });
+}
+
+async function receiveFailedMessage(id: string): Promise<string> {
+  for (let i = 0; i < 20; i++) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: storage.emulator.outputs.FailedQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const found = Messages.find((m) => (JSON.parse(m.Body ?? '{}') as { id?: string }).id === id);
+    if (found?.Body) return found.Body;
+  }
+  throw new Error(`no failed-queue message for ${id}`);
+}
+
+describe('every DynamoDB call of every handler path is granted to its function', () => {
+  it('capture: a new webhook and a duplicate', async () => {
+    const rawBody = JSON.stringify(stripeEvent());
+    const event = buildHttpApiEvent(
+      {
+        method: 'POST',
+        url: '/api/webhooks/stripe',
+        headers: { 'content-type': 'application/json', ...signedHeaders('stripe', rawBody) },
+        body: Buffer.from(rawBody),
+        pathParameters: { provider: 'stripe' },
+        sourceIp: '127.0.0.1',
+      },
+      { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
+    );
+    const first = await as('CaptureFunction', () => handlers.capture(event));
+    const again = await as('CaptureFunction', () => handlers.capture(event));
+    expect([first, again].map((r) => (r as { statusCode: number }).statusCode)).toEqual([202, 200]);
+  });
+
+  it('process: completed, failed and enqueued, already done, and a retry never sent', async () => {
+    const ok = paymentWebhook();
+    await storage.store().create(ok);
+    const failsOnce = paymentWebhook({ headers: { 'x-fault-fail-attempts': '1' } });
+    await storage.store().create(failsOnce);
+    const unsent = paymentWebhook();
+    await failedWebhook(unsent, 'never-sent');
+
+    for (const webhook of [ok, failsOnce, ok, unsent]) {
+      const result = await as('ProcessFunction', () => handlers.process(streamEvent(webhook)));
+      expect(result.batchItemFailures).toEqual([]);
+    }
+    expect(await storage.store().getState(ok.id)).toMatchObject({ status: 'completed' });
+    expect(await storage.store().getState(failsOnce.id)).toMatchObject({ status: 'failed' });
+    expect(await storage.store().getState(unsent.id)).toMatchObject({
+      queuedToken: 'never-sent',
+    });
+  });
+
+  it('retry: a retry that completes, an id-only message, a failure, the last failure, a stale message, an unknown webhook', async () => {
+    const failsOnce = paymentWebhook({ headers: { 'x-fault-fail-attempts': '1' } });
+    await storage.store().create(failsOnce);
+    await as('ProcessFunction', () => handlers.process(streamEvent(failsOnce)));
+    const message = await receiveFailedMessage(failsOnce.id);
+    await as('RetryFunction', () => handlers.retry(sqsEvent(message, 1)));
+    expect(await storage.store().getState(failsOnce.id)).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+    });
+
+    const idOnly = paymentWebhook();
+    await failedWebhook(idOnly, 'id-only');
+    const body = JSON.stringify({ id: idOnly.id, queueToken: 'id-only' });
+    await as('RetryFunction', () => handlers.retry(sqsEvent(body, 1)));
+    expect(await storage.store().getState(idOnly.id)).toMatchObject({ status: 'completed' });
+
+    const alwaysFails = paymentWebhook({ headers: { 'x-fault-fail-attempts': '99' } });
+    await failedWebhook(alwaysFails, 'a');
+    const failing = JSON.stringify({ id: alwaysFails.id, queueToken: 'a', webhook: alwaysFails });
+    await as('RetryFunction', () => handlers.retry(sqsEvent(failing, 1)));
+    expect(await storage.store().getState(alwaysFails.id)).toMatchObject({ status: 'failed' });
+    await as('RetryFunction', () => handlers.retry(sqsEvent(failing, 2)));
+    expect(await storage.store().getState(alwaysFails.id)).toMatchObject({ status: 'dead' });
+
+    const stale = JSON.stringify({ id: idOnly.id, queueToken: 'old', webhook: idOnly });
+    await as('RetryFunction', () => handlers.retry(sqsEvent(stale, 1)));
+    const unknown = JSON.stringify({ id: 'no-such-webhook', queueToken: 'x' });
+    const dropped = await as('RetryFunction', () => handlers.retry(sqsEvent(unknown, 1)));
+    expect(dropped.batchItemFailures).toEqual([]);
+  });
+
+  it('sweep: an abandoned attempt, a lost message, an unsent retry, a lost stream record', async () => {
+    const abandoned = paymentWebhook();
+    await pastStore(10).create(abandoned);
+    await pastStore(10).claim(abandoned.id, {
+      from: 'received',
+      leaseSeconds: 30,
+      trigger: 'stream',
+    });
+    const lost = paymentWebhook();
+    await failedWebhook(lost, 'lost', 10);
+    await pastStore(10).markEnqueued(lost.id, 'lost');
+    const unsent = paymentWebhook();
+    await failedWebhook(unsent, 'unsent', 10);
+    const received = paymentWebhook({
+      receivedAt: new Date(Date.now() - 10 * MINUTE).toISOString(),
+    });
+    await storage.store().create(received);
+
+    const report = await as('SweepFunction', () => handlers.sweep({} as ScheduledEvent));
+    expect(report).toMatchObject({
+      abandoned: expect.arrayContaining([abandoned.id]),
+      lostMessages: expect.arrayContaining([lost.id]),
+      unsent: expect.arrayContaining([unsent.id]),
+      lostStreamRecords: expect.arrayContaining([received.id]),
+    });
+  });
+
+  it.each(['CaptureFunction', 'ProcessFunction', 'RetryFunction', 'SweepFunction'] as const)(
+    '%s needs exactly the table permissions the template grants it',
+    (key) => {
+      const needed = [...(used.get(key) ?? [])].sort();
+      expect(
+        needed.length,
+        `${key} made no DynamoDB call: the paths above did not run`,
+      ).toBeGreaterThan(0);
+      const granted = tablePermissions(template, key);
+      expect(
+        needed.filter((p) => !granted.includes(p)),
+        'needed but not granted',
+      ).toEqual([]);
+      expect(
+        granted.filter((p) => !needed.includes(p)),
+        'granted but never needed',
+      ).toEqual([]);
+    },
+  );
+});
+
+/** IAM permissions a DynamoDB call needs, named `action on table|table/index/<name>`. */
+function permissionsFor(commandName: string, input: unknown): string[] {
+  const operation = commandName.replace(/Command$/, '');
+  const action = DOCUMENT_CLIENT_NAMES[operation] ?? operation;
+  const request = input as {
+    TableName?: string;
+    IndexName?: string;
+    TransactItems?: Array<Record<string, { TableName?: string }>>;
+  };
+  if (action === 'TransactWriteItems' || action === 'TransactGetItems') {
+    // No action of its own: each item needs the permission of its operation.
+    return (request.TransactItems ?? []).flatMap((item) =>
+      Object.entries(item).map(
+        ([kind, part]) => `dynamodb:${TRANSACT_ITEM_ACTIONS[kind] ?? kind} on ${resource(part)}`,
+      ),
+    );
+  }
+  return [`dynamodb:${action} on ${resource(request)}`];
+}
+
+const DOCUMENT_CLIENT_NAMES: Record<string, string> = {
+  Get: 'GetItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
+};
+const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+  Get: 'GetItem',
+};
+
+function resource(request: { TableName?: string; IndexName?: string }): string {
+  const table = request.TableName === tableName ? 'table' : `other table ${request.TableName}`;
+  return request.IndexName ? `${table}/index/${request.IndexName}` : table;
+}
+
+/** The function's DynamoDB permissions on the table and its indexes, from the template. */
+function tablePermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
+  const [tableId] = resourcesOfType(cfn, 'AWS::DynamoDB::Table')[0]!;
+  const tableArn = JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] });
+  const [, fn] = resourcesOfType(cfn, 'AWS::Lambda::Function').find(([id]) => id.startsWith(key))!;
+  const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const name = (arn: unknown): string | undefined => {
+    if (JSON.stringify(arn) === tableArn) return 'table';
+    const join = (arn as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join?.[0] === '' && join[1].length === 2 && JSON.stringify(join[1][0]) === tableArn) {
+      return `table${String(join[1][1])}`;
+    }
+    return undefined; // the stream, `*` (ListStreams): the stream trigger's, not the code's
+  };
+  const statements = resourcesOfType(cfn, 'AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      (policy.Properties!.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
+    )
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+          .Statement,
+    );
+  const granted = statements.flatMap((s) =>
+    [s.Action]
+      .flat()
+      .filter((a): a is string => typeof a === 'string' && a.startsWith('dynamodb:'))
+      .flatMap((a) => [s.Resource].flat().map((r) => ({ a, r: name(r) }))),
+  );
+  return [
+    ...new Set(granted.filter((g) => g.r !== undefined).map((g) => `${g.a} on ${g.r}`)),
+  ].sort();
+}
