@@ -48,9 +48,14 @@ const { values: flags } = parseArgs({
     report: { type: 'boolean', default: false },
     /** Execution environments per function (the emulator's default is 8). */
     'max-concurrency': { type: 'string' },
+    /** Records of a stream batch the process function runs at once (the local profile's is 1). */
+    'stream-record-concurrency': { type: 'string' },
   },
 });
 const maxConcurrency = flags['max-concurrency'] ? Number(flags['max-concurrency']) : undefined;
+const streamRecordConcurrency = flags['stream-record-concurrency']
+  ? Number(flags['stream-record-concurrency'])
+  : undefined;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 if (flags.profile && !process.env.BENCH_PROFILE_DIR) process.exit(await runProfiled());
 const mode = flags.quick ? 'quick' : 'full';
@@ -103,7 +108,13 @@ const emulator = await startEmulator({
   sqsPort: 0,
   // Only what the bench needs: fault injection for the failure path, the stack's default
   // secrets (the load generator signs with them), info logs (the milestones are read from them).
-  env: { FAULT_INJECTION: '1', LOG_LEVEL: 'info' },
+  env: {
+    FAULT_INJECTION: '1',
+    LOG_LEVEL: 'info',
+    ...(streamRecordConcurrency
+      ? { STREAM_RECORD_CONCURRENCY: String(streamRecordConcurrency) }
+      : {}),
+  },
   logger: pino({ level: 'error' }),
   functionLogs: tap.sink,
   ...(maxConcurrency ? { maxConcurrency } : {}),
@@ -232,8 +243,9 @@ try {
     version: 1,
     mode,
     date: new Date().toISOString(),
-    command: `npm run bench${flags.quick || maxConcurrency ? ' --' : ''}${flags.quick ? ' --quick' : ''}${maxConcurrency ? ` --max-concurrency ${maxConcurrency}` : ''}`,
+    command: `npm run bench${flags.quick || maxConcurrency || streamRecordConcurrency ? ' --' : ''}${flags.quick ? ' --quick' : ''}${maxConcurrency ? ` --max-concurrency ${maxConcurrency}` : ''}${streamRecordConcurrency ? ` --stream-record-concurrency ${streamRecordConcurrency}` : ''}`,
     maxConcurrency: maxConcurrency ?? 8,
+    streamRecordConcurrency: streamRecordConcurrency ?? 1,
     machine,
     loadAtEnd: loadavg().map((l) => round(l)),
     durationSeconds: round((performance.now() - runStarted) / 1000, 1),
@@ -263,7 +275,11 @@ try {
     targets: [],
   };
   results.targets = evaluateTargets(results);
-  if (previous?.mode === mode && (previous.maxConcurrency ?? 8) === results.maxConcurrency)
+  if (
+    previous?.mode === mode &&
+    (previous.maxConcurrency ?? 8) === results.maxConcurrency &&
+    (previous.streamRecordConcurrency ?? 1) === results.streamRecordConcurrency
+  )
     results.previous = previous;
 
   say('');

@@ -23,6 +23,13 @@ export interface Profile {
   /** How long webhooks are kept, longer than any sender retries (Stripe: three days). */
   readonly retentionDays: number;
   readonly streamRetryAttempts: number;
+  /**
+   * How many records of one stream batch the process function runs at once. On AWS all of a
+   * batch: DynamoDB is not on the function's cores, and a batch then lasts as long as its slowest
+   * record. Locally one at a time: DynamoDB Local shares two cores with capture, and running a
+   * batch at once takes them from the senders' requests (docs/benchmarks.md measures both).
+   */
+  readonly streamRecordConcurrency: number;
   readonly logLevel: string;
   /** Test hook for the failure path; never on in `aws` (asserted on the template). */
   readonly faultInjection: boolean;
@@ -65,6 +72,15 @@ export const LOCAL_DEFAULT_SECRETS = {
   standardWebhooks: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
 } as const;
 
+function positiveInteger(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new Error(`Expected a positive whole number, got "${value}".`);
+  }
+  return parsed;
+}
+
 export function resolveProfile(
   name: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -79,6 +95,7 @@ export function resolveProfile(
       leaseSeconds: 6,
       retentionDays: 7,
       streamRetryAttempts: 10,
+      streamRecordConcurrency: positiveInteger(env.STREAM_RECORD_CONCURRENCY, 1),
       logLevel: env.LOG_LEVEL ?? 'info',
       faultInjection: env.FAULT_INJECTION === '1',
       removalPolicy: RemovalPolicy.DESTROY,
@@ -107,6 +124,7 @@ export function resolveProfile(
       leaseSeconds: 60,
       retentionDays: 30,
       streamRetryAttempts: 10,
+      streamRecordConcurrency: 10,
       logLevel: 'info',
       faultInjection: false,
       removalPolicy: RemovalPolicy.RETAIN,

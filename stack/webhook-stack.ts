@@ -117,7 +117,10 @@ export class WebhookStack extends Stack {
       handler: 'process',
       description: 'First processing attempt, from the table stream',
       timeout: profile.processTimeout,
-      environment: processing,
+      environment: {
+        ...processing,
+        STREAM_RECORD_CONCURRENCY: String(profile.streamRecordConcurrency),
+      },
     });
     // Reads and conditionally updates items, nothing else (services/webhooks/webhook-store.ts):
     // claim (GetItem, UpdateItem), finish, markEnqueued and the processors' applyProjection

@@ -1,8 +1,12 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { getSettings } from '../shared/config.js';
 import { processStreamRecords } from '../webhooks/stream-records.js';
 import { processDependencies } from './process-dependencies.js';
 
 /** DynamoDB stream (INSERT of a webhook item): the first processing attempt. */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  return { batchItemFailures: await processStreamRecords(processDependencies(), event.Records) };
+  const failures = await processStreamRecords(processDependencies(), event.Records, {
+    concurrency: getSettings().streamRecordConcurrency,
+  });
+  return { batchItemFailures: failures };
 }

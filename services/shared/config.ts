@@ -25,6 +25,8 @@ export interface Settings {
   readonly maxPayloadBytes: number;
   readonly retentionDays: number;
   readonly leaseSeconds: number;
+  /** Records of one stream batch the process function runs at once (the stack's profile). */
+  readonly streamRecordConcurrency: number;
   /** The failed queue's redrive maxReceiveCount: on that receive a failure is final. */
   readonly maxReceiveCount: number;
   readonly faultInjection: boolean;
@@ -124,6 +126,11 @@ export function readSettings(env: Env = process.env): Settings {
     },
     get leaseSeconds() {
       return lazy('leaseSeconds', () => integer(env, 'LEASE_SECONDS', 60));
+    },
+    get streamRecordConcurrency() {
+      return lazy('streamRecordConcurrency', () =>
+        Math.max(1, integer(env, 'STREAM_RECORD_CONCURRENCY', 10)),
+      );
     },
     get maxReceiveCount() {
       return lazy('maxReceiveCount', () => integer(env, 'MAX_RECEIVE_COUNT', 2));

@@ -7,18 +7,22 @@ import type { Webhook } from './webhook.js';
 
 /**
  * The first attempt of each webhook a batch of stream records (INSERTs of WEBHOOK items)
- * carries, all at once. Each record is a different webhook, and nothing relies on the order of
- * two webhooks (events arrive out of order anyway; projections keep the newest), so a batch
- * takes as long as its slowest record, not the sum of them: on AWS that is what lifts a shard's
- * throughput (docs/capacity.md). Every failed record is reported; Lambda resumes the shard from
- * the lowest one, and the records after it that had succeeded find their attempt done.
+ * carries, up to `concurrency` at once. Each record is a different webhook, and nothing relies
+ * on the order of two webhooks (events arrive out of order anyway; projections keep the newest),
+ * so with the whole batch at once it takes as long as its slowest record, not the sum of them:
+ * on AWS that is what lifts a shard's throughput (docs/capacity.md). Every failed record is
+ * reported; Lambda resumes the shard from the lowest one, and the records after it that had
+ * succeeded find their attempt done.
  */
 export async function processStreamRecords(
   deps: ProcessDependencies,
   records: readonly DynamoDBRecord[],
+  options: { concurrency: number },
 ): Promise<DynamoDBBatchResponse['batchItemFailures']> {
-  const failed = await Promise.all(
-    records.map(async (record) => {
+  const failed = await mapWithConcurrency(
+    records,
+    options.concurrency,
+    async (record): Promise<string | undefined> => {
       const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
       try {
         const image = record.dynamodb?.NewImage;
@@ -39,9 +43,28 @@ export async function processStreamRecords(
         );
         return sequenceNumber;
       }
-    }),
+    },
   );
   return failed
     .filter((sequenceNumber) => sequenceNumber !== undefined)
     .map((itemIdentifier) => ({ itemIdentifier }));
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
 }

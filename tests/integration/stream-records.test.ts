@@ -66,41 +66,51 @@ async function stored(eventType: string): Promise<{ webhook: Webhook; record: Dy
 }
 
 describe('a batch of stream records', () => {
-  it('runs its records at once: all five are in their processor together', async () => {
-    const size = 5;
+  /**
+   * Processes a batch of `size` webhooks whose processor waits until `expected` of them are
+   * inside it at once (or gives up after 2 s), and returns how many ever were.
+   */
+  async function mostAtOnce(size: number, concurrency: number, expected: number) {
     let inFlight = 0;
     let most = 0;
-    let allStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      allStarted = resolve;
+    let reached!: () => void;
+    const together = new Promise<void>((resolve) => {
+      reached = resolve;
     });
     const barrier: Processor = {
       handles: (w) => w.eventType === 'test.barrier',
       async process() {
         inFlight += 1;
         most = Math.max(most, inFlight);
-        if (most === size) allStarted();
-        // Run one at a time, each would wait here for the others until this gives up.
-        await Promise.race([started, new Promise((r) => setTimeout(r, 2_000))]);
+        if (most === expected) reached();
+        await Promise.race([together, new Promise((r) => setTimeout(r, 2_000))]);
         inFlight -= 1;
         return { outcome: 'applied' };
       },
     };
     const batch = await Promise.all(Array.from({ length: size }, () => stored('test.barrier')));
-
     const failures = await processStreamRecords(
       deps([barrier]),
       batch.map((b) => b.record),
+      { concurrency },
     );
-
     expect(failures).toEqual([]);
-    expect(most).toBe(size);
     for (const { webhook } of batch) {
       expect(await storage.store().getState(webhook.id)).toMatchObject({
         status: 'completed',
         attempts: 1,
       });
     }
+    return most;
+  }
+
+  it('runs its records at once: all five are in their processor together', async () => {
+    expect(await mostAtOnce(5, 10, 5)).toBe(5);
+  });
+
+  it('never runs more than its concurrency at once', async () => {
+    // Were the limit ignored, all four would meet at the barrier.
+    expect(await mostAtOnce(4, 2, 4)).toBe(2);
   });
 
   it('reports exactly the records that must come again, and queues a failed attempt', async () => {
@@ -124,11 +134,11 @@ describe('a batch of stream records', () => {
       dynamodb: { SequenceNumber: broken.record.dynamodb!.SequenceNumber! },
     };
 
-    const failures = await processStreamRecords(deps([fails, applies]), [
-      good.record,
-      failing.record,
-      imageless,
-    ]);
+    const failures = await processStreamRecords(
+      deps([fails, applies]),
+      [good.record, failing.record, imageless],
+      { concurrency: 10 },
+    );
 
     // Only the record with no image comes back; the failed attempt went to the failed queue.
     expect(failures).toEqual([{ itemIdentifier: broken.record.dynamodb!.SequenceNumber }]);

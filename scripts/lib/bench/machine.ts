@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -35,6 +36,36 @@ export interface MachineInfo {
   readonly commit: string;
   /** 1, 5 and 15 minute load averages when the run started. */
   readonly loadAtStart: readonly number[];
+  /**
+   * Milliseconds one core takes for a fixed piece of JavaScript (50,000 JSON round trips of a
+   * webhook-sized object, best of 3) when the run starts: how fast this machine's cores are
+   * today. Absent in older results.
+   */
+  readonly cpuProbeMs?: number;
+}
+
+/**
+ * A fixed CPU workload, timed: the same machine kind has measured 2-3× apart on different days
+ * (a busy host), which no load average shows; this figure does.
+ */
+export function cpuProbeMs(): number {
+  const webhook = {
+    id: `wh_${'x'.repeat(40)}`,
+    provider: 'stripe',
+    payload: JSON.stringify({
+      data: { object: { id: 'pi_1', amount: 100, note: 'b'.repeat(200) } },
+    }),
+    headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=abc' },
+  };
+  let best = Number.POSITIVE_INFINITY;
+  let sink = 0;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    for (let i = 0; i < 50_000; i++) sink += JSON.parse(JSON.stringify(webhook)).id.length;
+    best = Math.min(best, performance.now() - started);
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return Math.round(best);
 }
 
 export function describeMachine(): MachineInfo {
@@ -61,6 +92,7 @@ export function describeMachine(): MachineInfo {
     packages,
     commit: gitCommit(),
     loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    cpuProbeMs: cpuProbeMs(),
   };
 }
 

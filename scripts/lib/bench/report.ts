@@ -89,6 +89,8 @@ export interface BenchResults {
   readonly command: string;
   /** Execution environments per function in the emulator. */
   readonly maxConcurrency?: number;
+  /** Records of a stream batch the process function ran at once (absent: older runs, 1 or all). */
+  readonly streamRecordConcurrency?: number;
   readonly machine: MachineInfo;
   readonly loadAtEnd: readonly number[];
   readonly durationSeconds: number;
@@ -292,7 +294,7 @@ export function markdownReport(r: BenchResults, existing: string): string {
     `| ${e.latency.p50} ms | ${e.latency.p99} ms | ${e.latency.max} ms | ${e.completed} / ${e.accepted} | ${e.captureLatency.p50} / ${e.captureLatency.p99} ms | ${e.attemptDuration.p50} ms |`,
     '',
     `Stream processing: ${r.processing.perSecondDuringLoad} attempts/s completed while the throughput phases ran,`,
-    `${r.processing.perSecondDraining}/s draining the backlog afterwards (one shard, batches of 10, records in order).`,
+    `${r.processing.perSecondDraining > 0 ? `${r.processing.perSecondDraining}/s draining the backlog afterwards` : 'with no backlog left afterwards'} (one shard, batches of 10, the records of a batch at once).`,
     '',
     '## Failure path',
     '',
@@ -372,15 +374,20 @@ function cpuSection(r: BenchResults): string[] {
 }
 
 function noiseSection(r: BenchResults): string[] {
+  const p = r.previous;
   const lines = [
     '## Noise',
     '',
     `Load average (1, 5, 15 min) at the start: ${r.machine.loadAtStart.join(', ')}; at the end: ${r.loadAtEnd.join(', ')}, on ${r.machine.nproc} cores.`,
+    ...(r.machine.cpuProbeMs !== undefined
+      ? [
+          `CPU probe (50,000 JSON round trips of a webhook on one core, best of 3): ${r.machine.cpuProbeMs} ms${p?.machine.cpuProbeMs !== undefined ? `; the previous run: ${p.machine.cpuProbeMs} ms` : ''}. Figures of runs whose probes differ are not comparable.`,
+        ]
+      : []),
     "The machine is shared: other developers' test runs (each starting its own JVM) can land in the",
     "middle of a run. DynamoDB Local, the emulator, the functions' threads and the load generator all",
     'share these cores, so every figure here is a floor for the code, not a property of AWS.',
   ];
-  const p = r.previous;
   if (!p)
     return [
       ...lines,
@@ -429,7 +436,7 @@ function machineSection(r: BenchResults): string[] {
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')}`,
     `- The emulator runs each function in up to ${r.maxConcurrency ?? 8} worker threads (\`maxConcurrency\`; its default is 8), with the`,
-    "  local profile's settings (512 MB, capture timeout 10 s, `LOG_LEVEL=info`).",
+    `  local profile's settings (512 MB, capture timeout 10 s, \`LOG_LEVEL=info\`, ${r.streamRecordConcurrency ?? 1} record${(r.streamRecordConcurrency ?? 1) === 1 ? '' : 's'} of a stream batch at once).`,
     '',
     '## Reproduce',
     '',
@@ -439,6 +446,7 @@ function machineSection(r: BenchResults): string[] {
     'npm run bench                 # 4 to 5 minutes: writes bench/results.json and this page',
     'npm run bench -- --quick      # about 2 minutes: shorter levels, one start-up',
     'npm run bench -- --quick --profile   # the same under node --cpu-prof, summary in bench/profile/',
+    'npm run bench -- --quick --stream-record-concurrency 10   # a stream batch at once, as on AWS',
     'npm run bench -- --report     # rewrite this page from bench/results.json (keeps the analysis)',
     'npm run capacity              # docs/capacity.md from docs/capacity-inputs.json and these results',
     '```',

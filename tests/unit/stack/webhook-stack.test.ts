@@ -262,6 +262,29 @@ describe('the profiles differ in settings, not in shape', () => {
   });
 });
 
+describe("a stream batch's records", () => {
+  it('run all at once on AWS and one at a time locally, in the process function only', () => {
+    const concurrency = (templ: Template) =>
+      Object.entries(functionEnvironments(templ))
+        .filter(([, variables]) => 'STREAM_RECORD_CONCURRENCY' in variables)
+        .map(([id, variables]) => [
+          id.replace(/[0-9A-F]{8}$/, ''),
+          variables.STREAM_RECORD_CONCURRENCY,
+        ]);
+    expect(concurrency(templates.aws)).toEqual([['ProcessFunction', '10']]);
+    expect(concurrency(templates.local)).toEqual([['ProcessFunction', '1']]);
+  });
+
+  it('may run more at once locally when STREAM_RECORD_CONCURRENCY says so', () => {
+    expect(
+      resolveProfile('local', { STREAM_RECORD_CONCURRENCY: '4' }).streamRecordConcurrency,
+    ).toBe(4);
+    expect(() => resolveProfile('local', { STREAM_RECORD_CONCURRENCY: '0' })).toThrow(
+      /positive whole/,
+    );
+  });
+});
+
 describe('fault injection', () => {
   it('is on in every local function when FAULT_INJECTION=1', () => {
     const environments = Object.values(functionEnvironments(localDev));
