@@ -33,9 +33,10 @@ export const MAX_RECEIVE_COUNT = 2;
 export const WEBHOOK_ROUTE = '/api/webhooks/{provider}';
 
 /**
- * The table actions of the process, retry and sweep functions: every WebhookStore call they
- * make is a GetItem or a conditional UpdateItem on the table (no Put, Delete, Scan, batch or
- * transaction). The sweeper also queries the attention index.
+ * The table actions of the retry and sweep functions: every WebhookStore call they make is a
+ * GetItem or a conditional UpdateItem on the table (no Put, Delete, Scan, batch or
+ * transaction). The sweeper also queries the attention index; the process function only
+ * updates.
  */
 const PROCESSING_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
 
@@ -122,10 +123,11 @@ export class WebhookStack extends Stack {
         STREAM_RECORD_CONCURRENCY: String(profile.streamRecordConcurrency),
       },
     });
-    // Reads and conditionally updates items, nothing else (services/webhooks/webhook-store.ts):
-    // claim (GetItem, UpdateItem), finish, markEnqueued and the processors' applyProjection
-    // (UpdateItem). The stream trigger adds its own stream read permissions.
-    grantTableActions(processFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
+    // Conditionally updates items, nothing else (services/webhooks/webhook-store.ts): claim
+    // (from received it reads nothing: a failed condition returns the item), finish,
+    // markEnqueued and the processors' applyProjection. The stream trigger adds its own stream
+    // read permissions.
+    grantTableActions(processFn, table.tableArn, ['dynamodb:UpdateItem']);
     // A failed first attempt is queued for retry; the stream's attempt is never the last, so it
     // never notifies the operator (services/webhooks/process-webhook.ts).
     failedQueue.grantSendMessages(processFn);
@@ -151,8 +153,8 @@ export class WebhookStack extends Stack {
       timeout: profile.processTimeout,
       environment: processing,
     });
-    // The same calls as the process function, and getWebhook (GetItem) for a message that
-    // carries only the webhook's id.
+    // The same calls as the process function, and two reads (GetItem): claim from failed reads
+    // the status first, and getWebhook a message that carries only the webhook's id.
     grantTableActions(retryFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
     // A failed retry stays on the queue (SQS redelivers it; its event source deletes the rest),
     // so it sends nothing; the last failure notifies the operator.

@@ -72,7 +72,11 @@ export async function sweepWebhooks(deps: SweepDependencies): Promise<SweepRepor
       if (sent) report.unsent.push(state.id);
       continue;
     }
-    if (state.updatedAt > ago(deps.thresholds.failedAfterSeconds)) continue;
+    // Silent since its last change or since its message was sent (re-sent by another sweep,
+    // say), whichever is later: a message just sent is not lost yet.
+    const lastHeard =
+      state.queuedAt && state.queuedAt > state.updatedAt ? state.queuedAt : state.updatedAt;
+    if (lastHeard > ago(deps.thresholds.failedAfterSeconds)) continue;
     const reason = state.lastError && {
       code: state.lastError.code,
       message: state.lastError.message,

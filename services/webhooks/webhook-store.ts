@@ -62,6 +62,9 @@ export interface Projection {
   readonly updatedAt: string;
 }
 
+/** The version `create` writes: a STATUS item still at it has not changed since capture. */
+const CREATED_VERSION = 1;
+
 export class WebhookStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
@@ -92,7 +95,7 @@ export class WebhookStore {
       attempts: 0,
       receivedAt: webhook.receivedAt,
       updatedAt: webhook.receivedAt,
-      version: 1,
+      version: CREATED_VERSION,
     };
     const command = new TransactWriteCommand({
       TransactItems: [
@@ -162,8 +165,9 @@ export class WebhookStore {
    * opens the attempt's entry in the bounded attempt log. An attempt whose lease has run out
    * (its function died) may be taken over too. A queue message claims only with the token the
    * status holds, so a stale or duplicate message loses. The write is conditional on the
-   * version read just before, so of two racers exactly one wins; the loser gets a
-   * TransitionRejectedError carrying the current state.
+   * version seen (read just before; for a received webhook, the version capture wrote, with no
+   * read at all), so of two racers exactly one wins; the loser gets a TransitionRejectedError
+   * carrying the current state.
    */
   async claim(
     id: string,
@@ -171,7 +175,30 @@ export class WebhookStore {
   ): Promise<WebhookState> {
     assertTransition(options.from, 'processing');
     const now = this.#now();
-    const current = await this.getState(id);
+    if (options.from === 'received' && options.queueToken === undefined) {
+      // A received webhook has not been written since capture created it: claim it without
+      // reading it first. Should it have moved on, the failed condition returns the item as it
+      // is, and the checks below run on that instead of on a read.
+      try {
+        return await this.#claimWrite(id, options, now, {
+          version: CREATED_VERSION,
+          attempts: 0,
+        });
+      } catch (error) {
+        if (!(error instanceof TransitionRejectedError)) throw error;
+        return this.#claimChecked(id, options, now, error.context.current as WebhookState);
+      }
+    }
+    return this.#claimChecked(id, options, now, await this.getState(id));
+  }
+
+  /** Claims from `current` if it may be claimed, or says why not. */
+  async #claimChecked(
+    id: string,
+    options: { from: WebhookStatus; leaseSeconds: number; trigger: string; queueToken?: string },
+    now: Date,
+    current: WebhookState | undefined,
+  ): Promise<WebhookState> {
     const leaseRanOut =
       current?.status === 'processing' && (current.leaseExpiresAt ?? 0) < now.getTime();
     const tokenMatches =
@@ -182,7 +209,17 @@ export class WebhookStore {
         { context: { webhookId: id, current } },
       );
     }
-    const attempt = current.attempts + 1;
+    return this.#claimWrite(id, options, now, current);
+  }
+
+  /** The claim itself, conditional on the webhook still being at `seen.version`. */
+  async #claimWrite(
+    id: string,
+    options: { from: WebhookStatus; leaseSeconds: number; trigger: string; queueToken?: string },
+    now: Date,
+    seen: Pick<WebhookState, 'version' | 'attempts'>,
+  ): Promise<WebhookState> {
+    const attempt = seen.attempts + 1;
     const at = now.toISOString();
     const values: Record<string, unknown> = {
       ':from': options.from,
@@ -190,7 +227,7 @@ export class WebhookStore {
       ':now': now.getTime(),
       ':lease': now.getTime() + options.leaseSeconds * 1000,
       ':at': at,
-      ':version': current.version,
+      ':version': seen.version,
       ':attempt': attempt,
       ':one': 1,
       ':entry': { attempt, trigger: options.trigger, startedAt: at },
@@ -287,12 +324,13 @@ export class WebhookStore {
    * Records that the message carrying `queueToken` is on the failed queue. Whatever the status:
    * the retry function may already have received that message and claimed (or finished) the
    * webhook before this write (found by e2e/chaos.test.ts); only a newer token makes it moot.
+   * `queuedAt` lets the sweeper count a lost message's silence from when it was sent.
    */
   async markEnqueued(id: string, queueToken: string): Promise<WebhookState> {
     return this.#update(id, {
-      UpdateExpression: 'SET queuedToken = :token',
+      UpdateExpression: 'SET queuedToken = :token, queuedAt = :at',
       ConditionExpression: 'queueToken = :token',
-      ExpressionAttributeValues: { ':token': queueToken },
+      ExpressionAttributeValues: { ':token': queueToken, ':at': this.#now().toISOString() },
       intent: 'mark enqueued',
     });
   }

@@ -54,6 +54,11 @@ export interface WebhookState {
   readonly queueToken?: string;
   /** Set to `queueToken` once that message is known to be on the queue. */
   readonly queuedToken?: string;
+  /**
+   * When `queuedToken` was last recorded. It does not move `updatedAt` (nor the attention index's
+   * sort key): the message may confirm after a retry has already moved the status on.
+   */
+  readonly queuedAt?: string;
   /** The last attempts (bounded), keyed `a<attempt>`. */
   readonly attemptLog?: Readonly<Record<string, AttemptRecord>>;
   readonly lastError?: LastError;

@@ -133,4 +133,30 @@ describe('the sweeper on DynamoDB Local and fauxqs', () => {
       lastError: { code: 'stream_attempt_lost' },
     });
   });
+
+  it('counts a lost message from when it was sent: one just re-sent is left alone', async () => {
+    const store = storage.store();
+    const webhook = await newWebhook();
+    await store.claim(webhook.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
+    await store.finish(webhook.id, 1, 'failed', {
+      error: { code: 'x', message: 'boom' },
+      queueToken: 'resent',
+    });
+    // Five minutes later another sweep re-sends the unconfirmed message and confirms it.
+    await deps(5).store.markEnqueued(webhook.id, 'resent');
+    await drainFailedQueue();
+
+    // A sweep that lists it now sees it failed, its message confirmed, last changed 5 min ago.
+    const report = await sweepWebhooks(deps(5));
+    expect(report.lostMessages).not.toContain(webhook.id);
+    expect(await store.getState(webhook.id)).toMatchObject({
+      status: 'failed',
+      queueToken: 'resent',
+      queuedToken: 'resent',
+    });
+
+    // Once the message has been silent for longer than the threshold, it is lost after all.
+    const later = await sweepWebhooks(deps(10));
+    expect(later.lostMessages).toContain(webhook.id);
+  });
 });

@@ -249,14 +249,14 @@ describe('least privilege', () => {
 
   // What each handler's WebhookStore calls send (services/webhooks/webhook-store.ts): claim,
   // finish, markEnqueued, requeue and applyProjection are conditional UpdateItems, getState and
-  // getWebhook GetItems, listAttention a Query on the attention index. Nothing deletes, scans,
+  // getWebhook GetItems (a claim from received reads nothing), listAttention a Query on the
+  // attention index. Nothing deletes, scans,
   // batches or writes whole items after capture. tests/integration/function-permissions.test.ts
   // runs the handlers and checks every call they make against these grants.
   const EXPECTED: Record<'ProcessFunction' | 'RetryFunction' | 'SweepFunction', string[]> = {
     // Plus what the stream trigger needs to read the table's stream, granted with the mapping.
     ProcessFunction: [
       'dynamodb:DescribeStream on stream',
-      'dynamodb:GetItem on table',
       'dynamodb:GetRecords on stream',
       'dynamodb:GetShardIterator on stream',
       'dynamodb:ListStreams on *',
