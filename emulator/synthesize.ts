@@ -12,10 +12,8 @@ import {
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveProfile } from '../stack/profile.js';
+import { STACK_NAME } from '../stack/stack-name.js';
 import { type CfnTemplate, resourcesOfType } from './template.js';
-
-/** The stack's name (stack/webhook-stack.ts exports it too; a test keeps the two equal). */
-export const LOCAL_STACK_NAME = 'WebhookReceiver';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,7 +55,7 @@ export async function synthesizeLocalStack(options: {
   env?: Readonly<Record<string, string | undefined>>;
 }): Promise<SynthesizedStack> {
   mkdirSync(options.outdir, { recursive: true });
-  const [{ App }, { STACK_NAME, WebhookStack }] = await Promise.all([
+  const [{ App }, { WebhookStack }] = await Promise.all([
     import('aws-cdk-lib'),
     import('../stack/webhook-stack.js'),
   ]);
@@ -137,7 +135,7 @@ function filesUnder(path: string): string[] {
 
 /** A complete entry (template and every function's handler file), or undefined. */
 function readEntry(entry: string): SynthesizedStack | undefined {
-  const templateFile = join(entry, `${LOCAL_STACK_NAME}.template.json`);
+  const templateFile = join(entry, `${STACK_NAME}.template.json`);
   if (!existsSync(templateFile)) return undefined;
   try {
     const template = JSON.parse(readFileSync(templateFile, 'utf8')) as CfnTemplate;
@@ -148,7 +146,7 @@ function readEntry(entry: string): SynthesizedStack | undefined {
         return undefined;
     }
     return {
-      stackName: LOCAL_STACK_NAME,
+      stackName: STACK_NAME,
       template,
       assemblyDir: entry,
       cached: true,

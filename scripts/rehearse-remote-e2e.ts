@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/emulator.js';
 import { LOCAL_DEFAULT_SECRETS } from '../stack/profile.js';
-import { STACK_NAME } from '../stack/webhook-stack.js';
+import { STACK_NAME } from '../stack/stack-name.js';
 import { startFakeCloudFormation } from '../tests/helpers/fake-cloudformation.js';
 
 /*

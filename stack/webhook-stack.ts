@@ -25,8 +25,7 @@ import type { Profile } from './profile.js';
 import { provideProviderSecrets } from './provider-secrets.js';
 import { WebhookFunction } from './webhook-function.js';
 
-/** The name of the stack in every target. */
-export const STACK_NAME = 'WebhookReceiver';
+export { STACK_NAME } from './stack-name.js';
 
 /** The failed queue's redrive policy: the third receive moves a message to the DLQ. */
 export const MAX_RECEIVE_COUNT = 2;

@@ -3,7 +3,7 @@ import {
   type CloudFormationClientConfig,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { STACK_NAME } from '../../stack/webhook-stack.js';
+import { STACK_NAME } from '../../stack/stack-name.js';
 
 /** Where a deployed stack runs: LocalStack (deployed with cdklocal) or an AWS account (cdk deploy). */
 export type RemoteTarget = 'localstack' | 'aws';
