@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../services/signing-proxy/app.js';
-import type { Scenario } from '../services/signing-proxy/chaos/scenario.js';
-import type { EventRecord, RunReport } from '../services/signing-proxy/run-report.js';
 import type { WebhookState } from '../services/webhooks/webhook.js';
 import { deriveWebhookId } from '../services/webhooks/webhook-id.js';
 import type { Projection } from '../services/webhooks/webhook-store.js';
+import { build } from '../tools/signing-proxy/app.js';
+import type { Scenario } from '../tools/signing-proxy/chaos/scenario.js';
+import type { EventRecord, RunReport } from '../tools/signing-proxy/run-report.js';
 import { scaled, TARGET, targetSecrets } from './support/target.js';
 import { startTestStack, type TestStack } from './support/test-stack.js';
 

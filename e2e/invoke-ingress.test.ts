@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveWebhookId } from '../services/webhooks/webhook-id.js';
-import { stripeEvent } from '../tests/helpers/events.js';
+import { stripeEvent } from '../tools/signing-proxy/events.js';
 import { signedHeaders, TARGET } from './support/target.js';
 import { startTestStack, type TestStack } from './support/test-stack.js';
 

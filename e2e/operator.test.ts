@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bigcommerceEvent, stripeEvent } from '../tests/helpers/events.js';
+import { bigcommerceEvent, stripeEvent } from '../tools/signing-proxy/events.js';
 import { runWebhooksCli } from './support/npm-start.js';
 import { TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';

@@ -6,8 +6,8 @@ import {
   shopifyOrderEvent,
   standardWebhooksEvent,
   stripeEvent,
-} from '../tests/helpers/events.js';
-import { providerEventId, signedHeaders } from '../tests/helpers/signed-request.js';
+} from '../tools/signing-proxy/events.js';
+import { providerEventId, signedHeaders } from '../tools/signing-proxy/signed-request.js';
 import { signedHeaders as signedForTarget, TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../emulator/local-aws.js';
-import { stripeEvent } from '../tests/helpers/events.js';
-import { signedHeaders } from '../tests/helpers/signed-request.js';
+import { stripeEvent } from '../tools/signing-proxy/events.js';
+import { signedHeaders } from '../tools/signing-proxy/signed-request.js';
 import { runStart, runWebhooksCli, type StartedProcess } from './support/npm-start.js';
 import { TARGET } from './support/target.js';
 

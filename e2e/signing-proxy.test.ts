@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../services/signing-proxy/app.js';
-import type { RunReport } from '../services/signing-proxy/run-report.js';
-import type { CatalogueListing } from '../services/signing-proxy/signing-proxy.js';
 import { deriveWebhookId } from '../services/webhooks/webhook-id.js';
-import { stripeEvent } from '../tests/helpers/events.js';
+import { build } from '../tools/signing-proxy/app.js';
+import { stripeEvent } from '../tools/signing-proxy/events.js';
+import type { RunReport } from '../tools/signing-proxy/run-report.js';
+import type { CatalogueListing } from '../tools/signing-proxy/signing-proxy.js';
 import { TARGET, targetSecrets } from './support/target.js';
 import { startTestStack, type TestStack } from './support/test-stack.js';
 

@@ -8,4 +8,4 @@ if [ -z "${RECEIVER_URL:-}" ]; then
 fi
 export RECEIVER_URL
 echo "signing-proxy: sending to ${RECEIVER_URL}"
-exec npx tsx services/signing-proxy/server.ts
+exec npx tsx tools/signing-proxy/server.ts

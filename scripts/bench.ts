@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/emulator.js';
-import { measureBundles } from './lib/bench/bundle-sizes.js';
-import { CpuMeter, dynamodbLocalPid, perOperation } from './lib/bench/cpu-accounting.js';
-import { formatProfileSummary, summarizeCpuProfile } from './lib/bench/cpu-profile-summary.js';
-import { FunctionLogTap } from './lib/bench/function-log-tap.js';
-import type { LoadResult } from './lib/bench/load-generator.js';
-import { LoadGeneratorProcess } from './lib/bench/load-generator-process.js';
-import { describeMachine } from './lib/bench/machine.js';
+import { measureBundles } from '../tools/bench/bundle-sizes.js';
+import { CpuMeter, dynamodbLocalPid, perOperation } from '../tools/bench/cpu-accounting.js';
+import { formatProfileSummary, summarizeCpuProfile } from '../tools/bench/cpu-profile-summary.js';
+import { FunctionLogTap } from '../tools/bench/function-log-tap.js';
+import type { LoadResult } from '../tools/bench/load-generator.js';
+import { LoadGeneratorProcess } from '../tools/bench/load-generator-process.js';
+import { describeMachine } from '../tools/bench/machine.js';
 import {
   BENCH_SETTINGS,
   type BenchResults,
@@ -27,10 +27,10 @@ import {
   type Level,
   markdownReport,
   PROJECT_ROOT,
-} from './lib/bench/report.js';
-import { measureStartup, type StartupRun } from './lib/bench/startup.js';
-import { median, round, summarize } from './lib/bench/statistics.js';
-import { measureWorkerHop } from './lib/bench/worker-hop.js';
+} from '../tools/bench/report.js';
+import { measureStartup, type StartupRun } from '../tools/bench/startup.js';
+import { median, round, summarize } from '../tools/bench/statistics.js';
+import { measureWorkerHop } from '../tools/bench/worker-hop.js';
 
 /*
  * `npm run bench [-- --quick] [-- --wait-idle] [-- --profile]`: the receiver's figures, side by

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchResults } from './lib/bench/report.js';
+import type { BenchResults } from '../tools/bench/report.js';
 import {
   type Assumptions,
   type CapacityInputs,
@@ -9,7 +9,7 @@ import {
   limits,
   streamShardThroughput,
   usagePerWebhook,
-} from './lib/capacity-model.js';
+} from '../tools/capacity/capacity-model.js';
 
 /*
  * `npm run capacity`: docs/capacity.md, from the price and quota table in

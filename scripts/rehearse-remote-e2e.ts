@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { startEmulator } from '../emulator/emulator.js';
 import { LOCAL_DEFAULT_SECRETS } from '../stack/profile.js';
 import { STACK_NAME } from '../stack/stack-name.js';
-import { startFakeCloudFormation } from '../tests/helpers/fake-cloudformation.js';
+import { startFakeCloudFormation } from '../tools/rehearsal/fake-cloudformation.js';
 
 /*
  * Rehearses the e2e suite's remote path (E2E_TARGET=localstack) without Docker: the embedded

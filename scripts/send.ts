@@ -2,12 +2,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chaosFromFlags } from '../services/signing-proxy/chaos/chaos-spec.js';
-import { parseScenarioText } from '../services/signing-proxy/chaos/scenario.js';
-import { InvalidProxyRequestError } from '../services/signing-proxy/errors.js';
-import { receiverUrl, secretsFromEnv } from '../services/signing-proxy/proxy-settings.js';
-import { formatReport, type RunReport } from '../services/signing-proxy/run-report.js';
-import { createSigningProxy } from '../services/signing-proxy/signing-proxy.js';
+import { chaosFromFlags } from '../tools/signing-proxy/chaos/chaos-spec.js';
+import { parseScenarioText } from '../tools/signing-proxy/chaos/scenario.js';
+import { InvalidProxyRequestError } from '../tools/signing-proxy/errors.js';
+import { receiverUrl, secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
+import { formatReport, type RunReport } from '../tools/signing-proxy/run-report.js';
+import { createSigningProxy } from '../tools/signing-proxy/signing-proxy.js';
 
 const USAGE = `Usage:
   npm run send -- <provider> <eventType> [options]    one event from the catalogue

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type RemoteTarget, readStackOutputs } from './lib/stack-outputs.js';
+import { type RemoteTarget, readStackOutputs } from '../tools/operator/stack-outputs.js';
 
 /*
  * Prints a deployed stack's outputs (CloudFormation DescribeStacks), for scripts and compose:

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
-import { secretsFromEnv } from '../services/signing-proxy/proxy-settings.js';
-import { startSigningProxy } from '../services/signing-proxy/server.js';
+import { secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
+import { startSigningProxy } from '../tools/signing-proxy/server.js';
 
 /*
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.

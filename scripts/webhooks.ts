@@ -2,13 +2,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { redriveWebhooks } from '../services/operator/redrive-webhooks.js';
-import { ReplayRefusedError, replayWebhook } from '../services/operator/replay-webhook.js';
-import { toStatusView } from '../services/webhooks/status-view.js';
 import { sweepWebhooks } from '../services/webhooks/sweep-webhooks.js';
 import type { AttemptRecord, WebhookState, WebhookStatus } from '../services/webhooks/webhook.js';
 import { isWebhookId } from '../services/webhooks/webhook-id.js';
-import { openTarget, type Target, type TargetName, TargetUnavailableError } from './lib/targets.js';
+import { redriveWebhooks } from '../tools/operator/redrive-webhooks.js';
+import { ReplayRefusedError, replayWebhook } from '../tools/operator/replay-webhook.js';
+import { toStatusView } from '../tools/operator/status-view.js';
+import {
+  openTarget,
+  type Target,
+  type TargetName,
+  TargetUnavailableError,
+} from '../tools/operator/targets.js';
 
 const USAGE = `Usage: npm run webhooks -- <command> [options]
 

@@ -2,13 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pino } from 'pino';
+import type { WebhookState } from '../../services/webhooks/webhook.js';
+import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import {
   type RemoteTarget,
   readStackOutputs,
   remoteClientConfig,
-} from '../../scripts/lib/stack-outputs.js';
-import type { WebhookState } from '../../services/webhooks/webhook.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+} from '../../tools/operator/stack-outputs.js';
 import { chooseIngress, type IngressSetting, openIngress } from './ingress.js';
 import { scaled, signedHeaders } from './target.js';
 import { postTo, type TestStack } from './test-stack.js';

@@ -7,7 +7,7 @@ import { localClientConfig } from '../../emulator/local-aws.js';
 import type { Notification } from '../../emulator/notifications.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
-import { type ProviderName, signedHeaders } from '../../tests/helpers/signed-request.js';
+import { type ProviderName, signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { chooseIngress, type Ingress, type IngressSetting, openIngress } from './ingress.js';
 import { startRemoteStack } from './remote-stack.js';
 import { scaled, TARGET } from './target.js';

@@ -11,9 +11,9 @@ import {
 } from '../../services/webhooks/capture-webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
-import { bigcommerceEvent, stripeEvent } from '../helpers/events.js';
+import { bigcommerceEvent, stripeEvent } from '../../tools/signing-proxy/events.js';
+import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
-import { signedHeaders } from '../helpers/signed-request.js';
 
 let storage: LocalStorage;
 let deps: CaptureDependencies;

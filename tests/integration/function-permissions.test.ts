@@ -13,9 +13,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../emulat
 import { type CfnTemplate, resourcesOfType } from '../../emulator/template.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
-import { stripeEvent } from '../helpers/events.js';
+import { stripeEvent } from '../../tools/signing-proxy/events.js';
+import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
-import { signedHeaders } from '../helpers/signed-request.js';
 import { webhookRecord } from '../helpers/webhook-record.js';
 
 /*

@@ -3,8 +3,11 @@ import {
   readStackOutputs,
   remoteClientConfig,
   StackNotDeployedError,
-} from '../../scripts/lib/stack-outputs.js';
-import { type FakeStack, startFakeCloudFormation } from '../helpers/fake-cloudformation.js';
+} from '../../tools/operator/stack-outputs.js';
+import {
+  type FakeStack,
+  startFakeCloudFormation,
+} from '../../tools/rehearsal/fake-cloudformation.js';
 
 /*
  * How the e2e suite and the compose services find a deployed stack: CloudFormation

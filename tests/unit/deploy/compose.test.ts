@@ -211,7 +211,7 @@ describe('the signing proxy and e2e services', () => {
     expect(service('signing-proxy').command).toEqual(['sh', 'localstack/signing-proxy.sh']);
     const text = script('localstack/signing-proxy.sh');
     expect(text).toContain('npx tsx scripts/stack-outputs.ts --target localstack ApiUrl');
-    expect(text).toContain('exec npx tsx services/signing-proxy/server.ts');
+    expect(text).toContain('exec npx tsx tools/signing-proxy/server.ts');
     expect(text).toMatch(/export RECEIVER_URL/);
     expect(service('signing-proxy').depends_on).toEqual({
       deployer: { condition: 'service_completed_successfully' },

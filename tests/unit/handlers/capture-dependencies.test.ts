@@ -1,7 +1,7 @@
 import type { GetParametersCommand, GetParametersCommandOutput } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStripeProvider } from '../../../services/providers/stripe.js';
-import { stripeEvent } from '../../helpers/events.js';
+import { stripeEvent } from '../../../tools/signing-proxy/events.js';
 
 /*
  * The capture function's wiring on AWS: secrets from SSM, read once per container. The SSM

@@ -6,7 +6,7 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../../../services/shared/errors.js';
-import { bigcommerceEvent } from '../../helpers/events.js';
+import { bigcommerceEvent } from '../../../tools/signing-proxy/events.js';
 
 // BigCommerce client secrets are plain alphanumeric strings, not whsec_/base64 keys.
 const SECRET = 'unittestprimaryclientsecret0123456789abc';

@@ -7,7 +7,7 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../../../services/shared/errors.js';
-import { githubIssuesEvent } from '../../helpers/events.js';
+import { githubIssuesEvent } from '../../../tools/signing-proxy/events.js';
 
 // Pass-through spies: the provider must verify and sign through GitHub's official library.
 vi.mock('@octokit/webhooks-methods', async (importOriginal) => {

@@ -6,7 +6,7 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../../../services/shared/errors.js';
-import { shopifyOrderEvent } from '../../helpers/events.js';
+import { shopifyOrderEvent } from '../../../tools/signing-proxy/events.js';
 
 // A pass-through spy: the comparison must be node:crypto's constant-time one.
 vi.mock('node:crypto', async (importOriginal) => {

@@ -6,7 +6,7 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../../../services/shared/errors.js';
-import { standardWebhooksEvent } from '../../helpers/events.js';
+import { standardWebhooksEvent } from '../../../tools/signing-proxy/events.js';
 
 // Standard Webhooks secrets: `whsec_` + base64 of 24 to 64 random bytes.
 const SECRET = `whsec_${Buffer.from('unit-test-standard-webhooks-primary').toString('base64')}`;

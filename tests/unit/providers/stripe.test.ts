@@ -6,7 +6,7 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../../../services/shared/errors.js';
-import { stripeEvent } from '../../helpers/events.js';
+import { stripeEvent } from '../../../tools/signing-proxy/events.js';
 
 const SECRET = 'whsec_unitTestPrimary0123456789abcdefABCDEF';
 const ROTATED_SECRET = 'whsec_unitTestRotated0123456789abcdefABCDEF';

@@ -7,7 +7,7 @@ import {
   streamShardThroughput,
   usagePerWebhook,
   writeUnits,
-} from '../../../scripts/lib/capacity-model.js';
+} from '../../../tools/capacity/capacity-model.js';
 
 const inputs = JSON.parse(
   readFileSync(new URL('../../../docs/capacity-inputs.json', import.meta.url), 'utf8'),

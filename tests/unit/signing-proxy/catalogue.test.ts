@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SignatureVerificationError } from '../../../services/shared/errors.js';
-import { bigcommerceCatalogue } from '../../../services/signing-proxy/catalogue/bigcommerce.js';
-import { CATALOGUES } from '../../../services/signing-proxy/catalogue/catalogues.js';
-import { githubCatalogue } from '../../../services/signing-proxy/catalogue/github.js';
-import { shopifyCatalogue } from '../../../services/signing-proxy/catalogue/shopify.js';
-import { standardWebhooksCatalogue } from '../../../services/signing-proxy/catalogue/standard-webhooks.js';
-import { stripeCatalogue } from '../../../services/signing-proxy/catalogue/stripe.js';
-import { seededIds } from '../../../services/signing-proxy/ids.js';
-import { Rng } from '../../../services/signing-proxy/prng.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../../stack/profile.js';
 import { OPTIONAL_PROVIDER_SECRET_VARIABLES } from '../../../stack/provider-secrets.js';
+import { bigcommerceCatalogue } from '../../../tools/signing-proxy/catalogue/bigcommerce.js';
+import { CATALOGUES } from '../../../tools/signing-proxy/catalogue/catalogues.js';
+import { githubCatalogue } from '../../../tools/signing-proxy/catalogue/github.js';
+import { shopifyCatalogue } from '../../../tools/signing-proxy/catalogue/shopify.js';
+import { standardWebhooksCatalogue } from '../../../tools/signing-proxy/catalogue/standard-webhooks.js';
+import { stripeCatalogue } from '../../../tools/signing-proxy/catalogue/stripe.js';
+import { seededIds } from '../../../tools/signing-proxy/ids.js';
+import { Rng } from '../../../tools/signing-proxy/prng.js';
 
 const AT = new Date('2026-03-01T10:00:00.000Z');
 const AT_S = AT.getTime() / 1000;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { planDeliveries } from '../../../services/signing-proxy/chaos/chaos-planner.js';
+import { planDeliveries } from '../../../tools/signing-proxy/chaos/chaos-planner.js';
 import {
   type ChaosSpec,
   chaosFromFlags,
   parseChaosSpec,
-} from '../../../services/signing-proxy/chaos/chaos-spec.js';
-import { InvalidProxyRequestError } from '../../../services/signing-proxy/errors.js';
-import { Rng } from '../../../services/signing-proxy/prng.js';
+} from '../../../tools/signing-proxy/chaos/chaos-spec.js';
+import { InvalidProxyRequestError } from '../../../tools/signing-proxy/errors.js';
+import { Rng } from '../../../tools/signing-proxy/prng.js';
 
 /** The chaos e2e suite's mix. */
 const SUITE: ChaosSpec = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededIds } from '../../../services/signing-proxy/ids.js';
-import { Rng } from '../../../services/signing-proxy/prng.js';
+import { seededIds } from '../../../tools/signing-proxy/ids.js';
+import { Rng } from '../../../tools/signing-proxy/prng.js';
 
 const draw = (rng: Rng, n = 5) => Array.from({ length: n }, () => rng.next());
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES } from '../../../services/signing-proxy/catalogue/catalogues.js';
+import { CATALOGUES } from '../../../tools/signing-proxy/catalogue/catalogues.js';
 import {
   buildScenarioEvents,
   parseScenario,
   parseScenarioText,
-} from '../../../services/signing-proxy/chaos/scenario.js';
-import { Rng } from '../../../services/signing-proxy/prng.js';
+} from '../../../tools/signing-proxy/chaos/scenario.js';
+import { Rng } from '../../../tools/signing-proxy/prng.js';
 
 const catalogues = new Map(CATALOGUES.map((c) => [c.provider, c]));
 const NOW = new Date('2026-03-01T10:00:00.000Z');

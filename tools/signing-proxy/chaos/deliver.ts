@@ -1,4 +1,4 @@
-import type { Provider } from '../../providers/provider.js';
+import type { Provider } from '../../../services/providers/provider.js';
 import type { ProviderCatalogue } from '../catalogue/provider-catalogue.js';
 import type { DeliveryRecord } from '../run-report.js';
 import type {

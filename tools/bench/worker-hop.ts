@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LambdaFunction } from '../../../emulator/lambda-runtime.js';
+import { LambdaFunction } from '../../emulator/lambda-runtime.js';
 import { BENCH_PATH, signedRequest } from './signed-webhooks.js';
 import { type LatencySummary, summarize } from './statistics.js';
 

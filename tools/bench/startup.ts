@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../../emulator/local-aws.js';
+import { freePort } from '../../emulator/local-aws.js';
 import { round } from './statistics.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface StartupRun {

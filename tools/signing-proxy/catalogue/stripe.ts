@@ -1,4 +1,4 @@
-import { createStripeProvider } from '../../providers/stripe.js';
+import { createStripeProvider } from '../../../services/providers/stripe.js';
 import { type IdSource, randomIds, stripeStyleId } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
 import type {

@@ -1,4 +1,4 @@
-import { createGitHubProvider } from '../../providers/github.js';
+import { createGitHubProvider } from '../../../services/providers/github.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
 import type {

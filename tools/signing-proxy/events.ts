@@ -10,13 +10,13 @@ export {
   type BigCommerceEvent,
   type BigCommerceEventOverrides,
   bigcommerceEvent,
-} from '../../services/signing-proxy/catalogue/bigcommerce.js';
-export { githubIssuesEvent } from '../../services/signing-proxy/catalogue/github.js';
-export { shopifyOrderEvent } from '../../services/signing-proxy/catalogue/shopify.js';
-export { standardWebhooksEvent } from '../../services/signing-proxy/catalogue/standard-webhooks.js';
+} from './catalogue/bigcommerce.js';
+export { githubIssuesEvent } from './catalogue/github.js';
+export { shopifyOrderEvent } from './catalogue/shopify.js';
+export { standardWebhooksEvent } from './catalogue/standard-webhooks.js';
 export {
   type StripeEvent,
   type StripeEventOverrides,
   type StripePaymentIntent,
   stripeEvent,
-} from '../../services/signing-proxy/catalogue/stripe.js';
+} from './catalogue/stripe.js';

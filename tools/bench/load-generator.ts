@@ -8,9 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
-import { localClientConfig } from '../../../emulator/local-aws.js';
-import type { Webhook } from '../../../services/webhooks/webhook.js';
-import { WebhookStore } from '../../../services/webhooks/webhook-store.js';
+import { localClientConfig } from '../../emulator/local-aws.js';
+import type { Webhook } from '../../services/webhooks/webhook.js';
+import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import {
   BENCH_PATH,
   capturedWebhook,

@@ -1,4 +1,4 @@
-import type { Provider } from '../../providers/provider.js';
+import type { Provider } from '../../../services/providers/provider.js';
 import type { IdSource } from '../ids.js';
 
 /*

@@ -1,4 +1,4 @@
-import { createStandardWebhooksProvider } from '../../providers/standard-webhooks.js';
+import { createStandardWebhooksProvider } from '../../../services/providers/standard-webhooks.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { isPlainObject, mergeOverrides } from './merge-overrides.js';
 import type {

@@ -6,7 +6,7 @@ import type { MachineInfo } from './machine.js';
 import type { StartupRun } from './startup.js';
 import type { LatencySummary } from './statistics.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const BENCH_SETTINGS = {
   full: {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createBigCommerceProvider } from '../../providers/bigcommerce.js';
+import { createBigCommerceProvider } from '../../../services/providers/bigcommerce.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
 import type {

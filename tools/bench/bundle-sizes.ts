@@ -3,10 +3,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { synthesizeLocalStack } from '../../../emulator/synthesize.js';
-import { resourcesOfType } from '../../../emulator/template.js';
+import { synthesizeLocalStack } from '../../emulator/synthesize.js';
+import { resourcesOfType } from '../../emulator/template.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface BundleSize {
   /** The function's logical id in the template (CaptureFunction…). */

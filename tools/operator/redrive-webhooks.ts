@@ -7,10 +7,10 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { TransitionRejectedError } from '../shared/errors.js';
-import type { FailedQueue } from '../webhooks/failed-queue.js';
-import { parseFailedQueueMessage } from '../webhooks/failed-queue.js';
-import type { WebhookStore } from '../webhooks/webhook-store.js';
+import { TransitionRejectedError } from '../../services/shared/errors.js';
+import type { FailedQueue } from '../../services/webhooks/failed-queue.js';
+import { parseFailedQueueMessage } from '../../services/webhooks/failed-queue.js';
+import type { WebhookStore } from '../../services/webhooks/webhook-store.js';
 
 export interface RedriveDependencies {
   readonly store: WebhookStore;

@@ -1,4 +1,4 @@
-import { createShopifyProvider } from '../../providers/shopify.js';
+import { createShopifyProvider } from '../../../services/providers/shopify.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
 import type {

@@ -1,8 +1,8 @@
-import { createStripeProvider } from '../../../services/providers/stripe.js';
-import type { Webhook } from '../../../services/webhooks/webhook.js';
-import { deriveWebhookId } from '../../../services/webhooks/webhook-id.js';
-import { LOCAL_DEFAULT_SECRETS } from '../../../stack/profile.js';
-import { stripeEvent } from '../../../tests/helpers/events.js';
+import { createStripeProvider } from '../../services/providers/stripe.js';
+import type { Webhook } from '../../services/webhooks/webhook.js';
+import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
+import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
+import { stripeEvent } from '../signing-proxy/events.js';
 
 /** The route every benchmark request goes to: Stripe, the provider most senders look like. */
 export const BENCH_PROVIDER = 'stripe';

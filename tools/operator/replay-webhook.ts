@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { FailedQueue } from '../webhooks/failed-queue.js';
-import type { WebhookState } from '../webhooks/webhook.js';
-import type { WebhookStore } from '../webhooks/webhook-store.js';
+import type { FailedQueue } from '../../services/webhooks/failed-queue.js';
+import type { WebhookState } from '../../services/webhooks/webhook.js';
+import type { WebhookStore } from '../../services/webhooks/webhook-store.js';
 
 export class ReplayRefusedError extends Error {
   override readonly name = 'ReplayRefusedError';

@@ -1,4 +1,4 @@
-import type { LogSink } from '../../../emulator/lambda-runtime.js';
+import type { LogSink } from '../../emulator/lambda-runtime.js';
 
 /** The log events of the processing functions that mark an attempt's milestones. */
 export type MilestoneEvent =

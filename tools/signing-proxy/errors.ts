@@ -1,4 +1,4 @@
-import { WebhookReceiverError } from '../shared/errors.js';
+import { WebhookReceiverError } from '../../services/shared/errors.js';
 
 /** The request to the proxy (or the CLI's arguments, or a scenario file) is malformed. */
 export class InvalidProxyRequestError extends WebhookReceiverError {

@@ -1,4 +1,9 @@
-import type { LastError, Outcome, WebhookState, WebhookStatus } from './webhook.js';
+import type {
+  LastError,
+  Outcome,
+  WebhookState,
+  WebhookStatus,
+} from '../../services/webhooks/webhook.js';
 
 /** What `webhooks status <id> --json` prints: a stable contract for scripts. */
 export interface StatusView {
