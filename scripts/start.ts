@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
+import { onStopRequest } from '../tools/process/stop-requests.js';
 import { secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
 import { startSigningProxy } from '../tools/signing-proxy/server.js';
 
@@ -27,6 +28,40 @@ if (existsSync('.env')) loadEnvKeepingExisting('.env');
 const dataDirSetting = process.env.DATA_DIR ?? '.data';
 const dataDir = dataDirSetting === 'memory' ? undefined : resolve(dataDirSetting);
 const started = Date.now();
+
+/*
+ * Every usual way of ending it stops everything within 10 s: Ctrl-C, SIGTERM from a process
+ * manager, the terminal closing, npm itself killed (see onStopRequest). A request during
+ * start-up is served once the stack is up, or by the 9 s bound; a JVM left by that bound is
+ * taken down by DynamoDB Local's watchdog when this process ends.
+ */
+let stopStack: (() => Promise<void>) | undefined;
+let stopRequested = false;
+const stopAndExit = () => {
+  if (!stopStack) return;
+  stopStack().then(
+    () => {
+      console.log('Stopped.');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error('Stopped with an error:', (error as Error).message);
+      process.exit(1);
+    },
+  );
+};
+onStopRequest((reason) => {
+  stopRequested = true;
+  console.log(`${reason}: stopping…`);
+  const force = setTimeout(() => {
+    console.error('Still stopping after 9 s; exiting anyway.');
+    process.exit(1);
+  }, 9_000);
+  force.unref();
+  stopAndExit();
+});
+// Once the terminal is gone (SIGHUP) a write to it fails; the stop must go on regardless.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 try {
   const emulator = await startEmulator({
@@ -60,23 +95,11 @@ try {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: stopping…`);
-    const force = setTimeout(() => {
-      console.error('Still stopping after 9 s; exiting anyway.');
-      process.exit(1);
-    }, 9_000);
-    force.unref();
+  stopStack = async () => {
     await proxy.close();
     await emulator.stop();
-    console.log('Stopped.');
-    process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (stopRequested) stopAndExit();
 } catch (error) {
   if (error instanceof JavaMissingError) {
     console.error(error.message);

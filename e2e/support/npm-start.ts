@@ -15,11 +15,28 @@ export interface StartedProcess {
 }
 
 /** Runs `npm start`'s entry point as a user would, and waits for its ready line. */
-export async function runStart(
+export function runStart(env: Record<string, string>, timeoutMs = 60_000): Promise<StartedProcess> {
+  return startAndWaitForReady(TSX, ['scripts/start.ts'], env, timeoutMs);
+}
+
+/**
+ * Runs `npm start` itself (npm, its script shell, then the entry point), for what npm does with
+ * signals; the child is npm, the leader of its own process group.
+ */
+export function runNpmStart(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<StartedProcess> {
-  const child = spawn(TSX, ['scripts/start.ts'], {
+  return startAndWaitForReady('npm', ['start'], env, timeoutMs);
+}
+
+async function startAndWaitForReady(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<StartedProcess> {
+  const child = spawn(command, args, {
     cwd: ROOT,
     // The signing proxy on a free port unless the test names one: suites run side by side.
     env: { ...process.env, PROXY_PORT: '0', ...env },
@@ -39,10 +56,11 @@ export async function runStart(
   );
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Nothing it started may outlive the failed start (the group: the JVM too).
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       if (/ready in/.test(output)) {
         clearTimeout(timer);

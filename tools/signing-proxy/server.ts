@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { onStopRequest } from '../process/stop-requests.js';
 import { type BuildOptions, build } from './app.js';
 import { readProxySettings } from './proxy-settings.js';
 
@@ -48,9 +49,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       `Signing proxy on ${proxy.url}, sending to ${settings.receiverUrl}\n` +
         `  try: curl -s -X POST ${proxy.url}/send/stripe/payment_intent.succeeded`,
     );
-    const stop = () => void proxy.close().then(() => process.exit(0));
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    // Ctrl-C, SIGTERM, the terminal closing or npm killed: the port is freed either way.
+    onStopRequest(() => void proxy.close().finally(() => process.exit(0)));
   } catch (error) {
     const code = (error as { code?: string }).code;
     console.error(
