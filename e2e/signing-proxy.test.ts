@@ -32,12 +32,17 @@ afterAll(async () => {
 
 const isFinal = (s: { status: string }) => s.status === 'completed' || s.status === 'dead';
 
-async function post(url: string, payload?: unknown, contentType?: string): Promise<RunReport> {
+// The proxy's POST routes take JSON (an empty body too) or YAML, never a page's text/plain.
+async function post(
+  url: string,
+  payload?: unknown,
+  contentType = 'application/json',
+): Promise<RunReport> {
   const response = await proxy.inject({
     method: 'POST',
     url,
     ...(payload === undefined ? {} : { payload: payload as string }),
-    ...(contentType ? { headers: { 'content-type': contentType } } : {}),
+    headers: { 'content-type': contentType },
   });
   expect(response.statusCode, response.body).toBe(200);
   return response.json() as RunReport;
@@ -271,7 +276,11 @@ describe('signing proxy → receiver', () => {
       ['/send/stripe/payment_intent.created?tamper=headers', 400, 'invalid_request'],
     ];
     for (const [url, status, code] of cases) {
-      const response = await proxy.inject({ method: 'POST', url });
+      const response = await proxy.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.statusCode, url).toBe(status);
       expect(response.json(), url).toMatchObject({ error: { code } });
     }

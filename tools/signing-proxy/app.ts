@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import {
   CHAOS_FLAGS,
   type ChaosSpec,
@@ -9,10 +9,16 @@ import {
 } from './chaos/chaos-spec.js';
 import { parseScenario, parseScenarioText } from './chaos/scenario.js';
 import { InvalidProxyRequestError, proxyErrorStatus } from './errors.js';
+import { checkActingContentType, checkRequestSource } from './request-guard.js';
 import { createSigningProxy, type SigningProxyOptions } from './signing-proxy.js';
 
 export interface BuildOptions extends SigningProxyOptions {
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * Host names it answers to besides 127.0.0.1, localhost and [::1]: the PROXY_HOST it listens
+   * on when that is a name or an address (not 0.0.0.0).
+   */
+  readonly allowedHostnames?: readonly string[];
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -25,12 +31,25 @@ const BODY_LIMIT = 10 * 1024 * 1024;
  *   GET  /catalogue                      the senders and their events
  *   POST /send/:provider/:eventType      one catalogue event (or a burst), with chaos
  *   POST /forward/:provider              any JSON body, signed and sent as is
- *   POST /scenario                       a scenario document (JSON, or YAML as text)
+ *   POST /scenario                       a scenario document (JSON or YAML)
  * Chaos options come as query flags (`?duplicates=2&concurrent`) or as `chaos` in the body.
+ * Only this machine's tools may use it, not a web page (request-guard.ts): the POST routes need
+ * content-type application/json (an empty body is fine) or application/yaml.
  */
 export function build(options: BuildOptions): FastifyInstance {
   const proxy = createSigningProxy(options);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // Its own lines instead: one per refused or failed request (a burst would flood the console).
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  // Before the body is read: a refused request is neither parsed nor signed nor sent.
+  app.addHook('onRequest', async (request) => {
+    checkRequestSource(request.headers, options.allowedHostnames);
+    if (request.method === 'POST') checkActingContentType(request.headers);
+  });
 
   // Raw text is kept for /forward, which signs the exact bytes it was given.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -44,7 +63,7 @@ export function build(options: BuildOptions): FastifyInstance {
     }
   });
   app.addContentTypeParser(
-    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+    ['application/yaml', 'application/x-yaml', 'text/yaml'],
     { parseAs: 'string' },
     (_request, body, done) => done(null, body),
   );
@@ -57,14 +76,26 @@ export function build(options: BuildOptions): FastifyInstance {
         : fastifyStatus && fastifyStatus < 500
           ? fastifyStatus
           : 500;
-    if (status >= 500) request.log.error({ err: error }, 'signing proxy failed');
+    const given = (error as { code?: string }).code ?? 'invalid_request';
+    // Fastify's own codes (FST_…, e.g. a body over the limit) are not part of the proxy's contract.
     const code =
-      status >= 500 ? 'internal_error' : ((error as { code?: string }).code ?? 'invalid_request');
+      status >= 500 ? 'internal_error' : given.startsWith('FST_') ? 'invalid_request' : given;
     const message =
       status >= 500 ? 'The signing proxy failed; see its log.' : (error as Error).message;
-    return reply.status(status).send({
-      error: { code: code.startsWith('FST_') ? 'invalid_request' : code, message },
-    });
+    const context = (error as { context?: Record<string, unknown> }).context;
+    const line = { status, code, method: request.method, url: request.url, ...context };
+    if (status >= 500) request.log.error({ ...line, err: (error as Error).message }, message);
+    else request.log.warn(line, message);
+    return reply.status(status).send({ error: { code, message } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const message = 'No such route: see GET /catalogue, POST /send, /forward and /scenario.';
+    request.log.warn(
+      { status: 404, code: 'not_found', method: request.method, url: request.url },
+      message,
+    );
+    return reply.status(404).send({ error: { code: 'not_found', message } });
   });
 
   app.get('/health', async () => ({ status: 'ready', receiver: proxy.receiverUrl }));

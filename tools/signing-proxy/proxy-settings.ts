@@ -7,6 +7,8 @@ export interface ProxySettings {
   readonly receiverUrl: string;
   /** PROXY_PORT: default 3001. */
   readonly port: number;
+  /** PROXY_HOST: the address it listens on, default 127.0.0.1 (0.0.0.0 inside a container). */
+  readonly host: string;
   /** Each provider's secrets from the receiver's own variables (comma-separated, first signs). */
   readonly secrets: Readonly<Record<string, readonly string[]>>;
 }
@@ -21,6 +23,7 @@ export function readProxySettings(
   return {
     receiverUrl: receiverUrl(env.RECEIVER_URL || 'http://127.0.0.1:3000', 'RECEIVER_URL'),
     port: port(env.PROXY_PORT, 3001),
+    host: env.PROXY_HOST || '127.0.0.1',
     secrets: secretsFromEnv(env, catalogues),
   };
 }

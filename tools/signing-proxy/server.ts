@@ -11,15 +11,26 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/** Addresses that mean "every interface": not a name a request may carry in its Host header. */
+const WILDCARDS = ['0.0.0.0', '::', '[::]'];
+
 /**
  * Builds the proxy and listens on 127.0.0.1 by default: it signs with real secrets for anyone
  * who asks. Inside a container (docker compose) PROXY_HOST=0.0.0.0 publishes it to the host.
+ * Requests must name this machine in their Host either way (or PROXY_HOST when that is a name).
  */
 export async function startSigningProxy(
   options: BuildOptions & { readonly port: number; readonly host?: string },
 ): Promise<RunningProxy> {
-  const app = build(options);
   const host = options.host ?? '127.0.0.1';
+  const app = build({
+    logger: { level: 'info', base: { component: 'signing-proxy' } },
+    ...options,
+    allowedHostnames: [
+      ...(options.allowedHostnames ?? []),
+      ...(WILDCARDS.includes(host) ? [] : [host.includes(':') ? `[${host}]` : host]),
+    ],
+  });
   await app.listen({ port: options.port, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -43,11 +54,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       receiverUrl: settings.receiverUrl,
       secrets: settings.secrets,
       port: settings.port,
-      host: process.env.PROXY_HOST ?? '127.0.0.1',
+      host: settings.host,
     });
     console.log(
       `Signing proxy on ${proxy.url}, sending to ${settings.receiverUrl}\n` +
-        `  try: curl -s -X POST ${proxy.url}/send/stripe/payment_intent.succeeded`,
+        `  try: curl -s -X POST -H 'content-type: application/json' ${proxy.url}/send/stripe/payment_intent.succeeded`,
     );
     // Ctrl-C, SIGTERM, the terminal closing or npm killed: the port is freed either way.
     onStopRequest(() => void proxy.close().finally(() => process.exit(0)));
