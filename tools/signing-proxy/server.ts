@@ -24,7 +24,8 @@ export async function startSigningProxy(
 ): Promise<RunningProxy> {
   const host = options.host ?? '127.0.0.1';
   const app = build({
-    logger: { level: 'info', base: { component: 'signing-proxy' } },
+    // Its own lines are warnings and errors (refused or failed requests); not Fastify's banner.
+    logger: { level: 'warn', base: { component: 'signing-proxy' } },
     ...options,
     allowedHostnames: [
       ...(options.allowedHostnames ?? []),
