@@ -130,6 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       synthesize(),
       startDynamoDbLocal({
         port: dynamodbPort,
+        log,
         ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
       }).then((d) => {
         stops.push(() => d.stop());
