@@ -26,7 +26,12 @@ import { rateToMs, ScheduledRule } from './schedules.js';
 import { SqsEventSource } from './sqs-event-source.js';
 import { startSqsLocal } from './sqs-local.js';
 import { StreamEventSource } from './stream-event-source.js';
-import { synthesizeLocalStack, synthesizeLocalStackCached } from './synthesize.js';
+import {
+  ASSEMBLY_CACHE_DIR,
+  readAssembly,
+  synthesizeLocalStack,
+  synthesizeLocalStackCached,
+} from './synthesize.js';
 import { type CfnTemplate, resourcesOfType } from './template.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,11 +57,27 @@ export interface EmulatorOptions {
   /** Provision storage (tables, queues, topics) but run no functions, triggers or API routes. */
   readonly storageOnly?: boolean;
   /**
+   * DynamoDB Local and SQS endpoints that are already running (shared by several emulators, as
+   * the test suite does): none is started and none is stopped. `dynamodbPort`, `sqsPort` and
+   * `dataDir`'s DynamoDB files are then unused.
+   */
+  readonly storage?: { readonly dynamodb: string; readonly sqs: string };
+  /**
+   * The stack name physical names are derived from (default: the synthesized stack's). Two
+   * emulators on the same storage need different names, or they share tables and queues.
+   */
+  readonly stackName?: string;
+  /**
    * Reuse the assembly of an earlier run when the stack, the functions' code, the lock file and
    * the profile are unchanged (cdk.out/emulator-cache). Default: on, unless
    * `EMULATOR_SYNTH_CACHE=0`.
    */
   readonly synthCache?: boolean;
+  /**
+   * An assembly synthesized earlier (e.g. once for a whole test run): used as it is, neither
+   * synthesized nor checked against its inputs. `env` and `synthCache` are then unused.
+   */
+  readonly assemblyDir?: string;
 }
 
 export interface Endpoints {
@@ -100,9 +121,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const synthCache = options.synthCache ?? process.env.EMULATOR_SYNTH_CACHE !== '0';
     const synthesize = async () => {
       const began = Date.now();
+      if (options.assemblyDir)
+        return { synthesized: readAssembly(options.assemblyDir), ms: Date.now() - began };
       const synthesized = synthCache
         ? await synthesizeLocalStackCached({
-            cacheDir: join(PROJECT_ROOT, 'cdk.out', 'emulator-cache'),
+            cacheDir: ASSEMBLY_CACHE_DIR,
             env: options.env,
           })
         : // One assembly per run: two emulators (parallel test files) never bundle into one folder.
@@ -120,32 +143,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return { synthesized, ms: Date.now() - began };
     };
 
-    const [apiPort, dynamodbPort] = await Promise.all([
-      portOrFree(options.apiPort ?? 3000),
-      portOrFree(options.dynamodbPort ?? 8000),
-    ]);
+    const apiPort = await portOrFree(options.apiPort ?? 3000);
+    const startStorage = async () => {
+      if (options.storage) return options.storage;
+      const [dynamodb, fauxqs] = await Promise.all([
+        portOrFree(options.dynamodbPort ?? 8000).then((port) =>
+          startDynamoDbLocal({
+            port,
+            log,
+            ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+          }).then((d) => {
+            stops.push(() => d.stop());
+            return d;
+          }),
+        ),
+        startSqsLocal({ port: options.sqsPort ?? 9324, region: LOCAL_REGION }).then((f) => {
+          stops.push(() => f.stop());
+          return f;
+        }),
+      ]);
+      return { dynamodb: dynamodb.endpoint, sqs: fauxqs.endpoint };
+    };
 
     const started = Date.now();
-    const [{ synthesized, ms: synthesisMs }, dynamodb, fauxqs] = await Promise.all([
+    const [{ synthesized, ms: synthesisMs }, storage] = await Promise.all([
       synthesize(),
-      startDynamoDbLocal({
-        port: dynamodbPort,
-        log,
-        ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-      }).then((d) => {
-        stops.push(() => d.stop());
-        return d;
-      }),
-      startSqsLocal({ port: options.sqsPort ?? 9324, region: LOCAL_REGION }).then((f) => {
-        stops.push(() => f.stop());
-        return f;
-      }),
+      startStorage(),
     ]);
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${apiPort}`,
       lambda: `http://127.0.0.1:${apiPort}`,
-      dynamodb: dynamodb.endpoint,
-      sqs: fauxqs.endpoint,
+      dynamodb: storage.dynamodb,
+      sqs: storage.sqs,
       region: LOCAL_REGION,
     };
     const synthesis = { cached: synthesized.cached, ms: synthesisMs };
@@ -162,7 +191,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       for (const client of [dynamodbClient, streamsClient, sqsClient, snsClient]) client.destroy();
     });
 
-    const { template, stackName, assemblyDir } = synthesized;
+    const { template, assemblyDir } = synthesized;
+    const stackName = options.stackName ?? synthesized.stackName;
     const naming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
     const resources = await provision(
       template,
