@@ -9,6 +9,7 @@ import { localClientConfig } from '../../emulator/local-aws.js';
 import type { Notification } from '../../emulator/notifications.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { RECEIVER_PRESENTATION } from '../../tools/receiver-presentation.js';
 import { type ProviderName, signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { chooseIngress, type Ingress, type IngressSetting, openIngress } from './ingress.js';
 import { startRemoteStack } from './remote-stack.js';
@@ -74,6 +75,7 @@ async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
   // stack name of this file's own; without that setup, a DynamoDB Local and fauxqs of its own.
   const shared = inject('localAws');
   const emulator = await startEmulator({
+    ...RECEIVER_PRESENTATION,
     onNotification: (notification) => notifications.push(notification),
     apiPort: 0,
     dynamodbPort: 0,
