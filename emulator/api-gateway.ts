@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { buildHttpApiEvent } from './http-api-event.js';
 import {
+  apiGatewayErrorBody,
   functionErrorResponse,
-  gatewayErrorBody,
+  type GatewayErrorBody,
   type HttpApiResponse,
   httpApiResponse,
 } from './http-api-response.js';
@@ -23,14 +24,18 @@ export interface ApiGatewayOptions {
   readonly accountId: string;
   /** Extra routes of the emulator itself (health, outputs). */
   readonly extend?: (app: FastifyInstance) => void;
+  /** The body of the gateway's own error answers; default: API Gateway's `{"message": …}`. */
+  readonly errorBody?: GatewayErrorBody;
 }
 
 /**
  * Serves the stack's HTTP API routes the way API Gateway (HTTP API, payload format 2.0) does:
  * lower-case headers, non-text bodies base64-encoded, path parameters, the structured result
- * mapped back to HTTP. Error bodies use the receiver's `{"error":{"code","message"}}` shape.
+ * mapped back to HTTP. The gateway's own error answers (no route, too large, the function
+ * failed) have the shape `options.errorBody` gives them.
  */
 export function buildApiGateway(options: ApiGatewayOptions): FastifyInstance {
+  const gatewayErrorBody = options.errorBody ?? apiGatewayErrorBody;
   const app = Fastify({ bodyLimit: MAX_REQUEST_BYTES, logger: false, return503OnClosing: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -75,7 +80,9 @@ async function invoke(
   const params = request.params as Record<string, string>;
   // API Gateway does not match a route whose path parameter would be empty (`/api/webhooks/`).
   if (Object.values(params).some((value) => value === '')) {
-    return reply.code(404).send(gatewayErrorBody('route_not_found', 'Not Found'));
+    return reply
+      .code(404)
+      .send((options.errorBody ?? apiGatewayErrorBody)('route_not_found', 'Not Found'));
   }
   const event = buildHttpApiEvent(
     {
@@ -95,7 +102,10 @@ async function invoke(
   } catch (error) {
     return send(
       reply,
-      functionErrorResponse(error instanceof FunctionError ? error.errorType : undefined),
+      functionErrorResponse(
+        error instanceof FunctionError ? error.errorType : undefined,
+        options.errorBody,
+      ),
     );
   }
   return send(reply, httpApiResponse(result));

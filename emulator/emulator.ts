@@ -7,27 +7,30 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Logger, pino } from 'pino';
-import { buildApiGateway, type HttpRoute } from './api-gateway.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { parseEventPattern } from './event-pattern.js';
-import { registerLambdaInvokeApi } from './lambda-invoke-api.js';
-import { type FunctionDefinition, LambdaFunction, type LogSink } from './lambda-runtime.js';
+import { eventSources } from './event-sources.js';
+import { defaultLogSink, StackFunctions } from './functions.js';
+import { buildHttpApi } from './http-api.js';
+import type { GatewayErrorBody } from './http-api-response.js';
+import type { LogSink } from './lambda-runtime.js';
+import { freePort, LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './local-aws.js';
 import {
-  freePort,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localClientConfig,
-} from './local-aws.js';
-import { type Notification, TopicInbox } from './notifications.js';
+  type Notification,
+  type NotificationFormatter,
+  startTopicInboxes,
+} from './notifications.js';
 import { provision, resolver } from './provision.js';
-import { rateToMs, ScheduledRule } from './schedules.js';
-import { SqsEventSource } from './sqs-event-source.js';
+import { startSchedules } from './schedules.js';
 import { startSqsLocal } from './sqs-local.js';
-import { StreamEventSource } from './stream-event-source.js';
-import { synthesizeLocalStack, synthesizeLocalStackCached } from './synthesize.js';
-import { type CfnTemplate, resourcesOfType } from './template.js';
+import type { StackContext } from './stack-context.js';
+import {
+  ASSEMBLY_CACHE_DIR,
+  readAssembly,
+  synthesizeLocalStack,
+  synthesizeLocalStackCached,
+} from './synthesize.js';
+import type { CfnTemplate } from './template.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,14 +52,37 @@ export interface EmulatorOptions {
   readonly notificationsFile?: string;
   /** Called with each operator notification (tests). */
   readonly onNotification?: (notification: Notification) => void;
+  /** How a topic's message is printed; by default its subject and JSON (notifications.ts). */
+  readonly formatNotification?: NotificationFormatter;
+  /**
+   * The body of the API's own error answers (no route, over 10 MB, the function failed, the
+   * emulator's routes); by default API Gateway's `{"message": …}`.
+   */
+  readonly errorBody?: GatewayErrorBody;
   /** Provision storage (tables, queues, topics) but run no functions, triggers or API routes. */
   readonly storageOnly?: boolean;
+  /**
+   * DynamoDB Local and SQS endpoints that are already running (shared by several emulators, as
+   * the test suite does): none is started and none is stopped. `dynamodbPort`, `sqsPort` and
+   * `dataDir`'s DynamoDB files are then unused.
+   */
+  readonly storage?: { readonly dynamodb: string; readonly sqs: string };
+  /**
+   * The stack name physical names are derived from (default: the synthesized stack's). Two
+   * emulators on the same storage need different names, or they share tables and queues.
+   */
+  readonly stackName?: string;
   /**
    * Reuse the assembly of an earlier run when the stack, the functions' code, the lock file and
    * the profile are unchanged (cdk.out/emulator-cache). Default: on, unless
    * `EMULATOR_SYNTH_CACHE=0`.
    */
   readonly synthCache?: boolean;
+  /**
+   * An assembly synthesized earlier (e.g. once for a whole test run): used as it is, neither
+   * synthesized nor checked against its inputs. `env` and `synthCache` are then unused.
+   */
+  readonly assemblyDir?: string;
 }
 
 export interface Endpoints {
@@ -100,9 +126,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const synthCache = options.synthCache ?? process.env.EMULATOR_SYNTH_CACHE !== '0';
     const synthesize = async () => {
       const began = Date.now();
+      if (options.assemblyDir)
+        return { synthesized: readAssembly(options.assemblyDir), ms: Date.now() - began };
       const synthesized = synthCache
         ? await synthesizeLocalStackCached({
-            cacheDir: join(PROJECT_ROOT, 'cdk.out', 'emulator-cache'),
+            cacheDir: ASSEMBLY_CACHE_DIR,
             env: options.env,
           })
         : // One assembly per run: two emulators (parallel test files) never bundle into one folder.
@@ -120,31 +148,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return { synthesized, ms: Date.now() - began };
     };
 
-    const [apiPort, dynamodbPort] = await Promise.all([
-      portOrFree(options.apiPort ?? 3000),
-      portOrFree(options.dynamodbPort ?? 8000),
-    ]);
+    const apiPort = await portOrFree(options.apiPort ?? 3000);
+    const startStorage = async () => {
+      if (options.storage) return options.storage;
+      const [dynamodb, fauxqs] = await Promise.all([
+        portOrFree(options.dynamodbPort ?? 8000).then((port) =>
+          startDynamoDbLocal({
+            port,
+            log,
+            ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+          }).then((d) => {
+            stops.push(() => d.stop());
+            return d;
+          }),
+        ),
+        startSqsLocal({ port: options.sqsPort ?? 9324, region: LOCAL_REGION }).then((f) => {
+          stops.push(() => f.stop());
+          return f;
+        }),
+      ]);
+      return { dynamodb: dynamodb.endpoint, sqs: fauxqs.endpoint };
+    };
 
     const started = Date.now();
-    const [{ synthesized, ms: synthesisMs }, dynamodb, fauxqs] = await Promise.all([
+    const [{ synthesized, ms: synthesisMs }, storage] = await Promise.all([
       synthesize(),
-      startDynamoDbLocal({
-        port: dynamodbPort,
-        ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-      }).then((d) => {
-        stops.push(() => d.stop());
-        return d;
-      }),
-      startSqsLocal({ port: options.sqsPort ?? 9324, region: LOCAL_REGION }).then((f) => {
-        stops.push(() => f.stop());
-        return f;
-      }),
+      startStorage(),
     ]);
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${apiPort}`,
       lambda: `http://127.0.0.1:${apiPort}`,
-      dynamodb: dynamodb.endpoint,
-      sqs: fauxqs.endpoint,
+      dynamodb: storage.dynamodb,
+      sqs: storage.sqs,
       region: LOCAL_REGION,
     };
     const synthesis = { cached: synthesized.cached, ms: synthesisMs };
@@ -161,224 +196,62 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       for (const client of [dynamodbClient, streamsClient, sqsClient, snsClient]) client.destroy();
     });
 
-    const { template, stackName, assemblyDir } = synthesized;
+    // Provision: tables, queues and topics created, every resource's physical name and ARN.
+    const { template, assemblyDir } = synthesized;
+    const stackName = options.stackName ?? synthesized.stackName;
     const naming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
     const resources = await provision(
       template,
       { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient },
       { ...naming, apiUrl: endpoints.api, log },
     );
-    const resolve_ = resolver(resources, naming);
+    const context: StackContext = {
+      template,
+      resources,
+      resolve: resolver(resources, naming),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      log,
+    };
     // Outputs, as describe-stacks would show them.
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {}))
-      outputs[name] = resolve_.string(output.Value);
+      outputs[name] = context.resolve.string(output.Value);
     if (options.storageOnly) return { endpoints, outputs, template, synthesis, stop: stopAll };
 
-    // Functions: what Lambda would add to the template's environment, then the template's own.
-    const runtimeEnv = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-      AWS_ENDPOINT_URL_SNS: endpoints.sqs,
-      AWS_ENDPOINT_URL_S3: endpoints.sqs,
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-      // Lambda runs Node.js 22; the SDK's notice about this machine's Node.js 20 is noise there.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
-    const logSink = options.functionLogs ?? defaultLogSink;
-    const functions = new Map<string, LambdaFunction>();
-    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-      const props = resource.Properties ?? {};
-      const assetPath = resource.Metadata?.['aws:asset:path'];
-      if (typeof assetPath !== 'string')
-        throw new Error(`Function ${logicalId} has no local asset to run`);
-      const [file, handlerName] = splitHandler(String(props.Handler));
-      const functionName = resources.get(logicalId)!.ref;
-      const variables = (resolve_.value(
-        (props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
-      ) ?? {}) as Record<string, string>;
-      const definition: FunctionDefinition = {
-        logicalId,
-        functionName,
-        functionArn: resources.get(logicalId)!.attributes.Arn!,
-        handlerFile: join(assemblyDir, assetPath, `${file}.mjs`),
-        handlerName,
-        timeoutSeconds: Number(props.Timeout ?? 3),
-        memorySize: Number(props.MemorySize ?? 128),
-        environment: {
-          ...runtimeEnv,
-          ...variables,
-          AWS_LAMBDA_FUNCTION_NAME: functionName,
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
-          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-          LAMBDA_TASK_ROOT: join(assemblyDir, assetPath),
-        },
-      };
-      const fn = new LambdaFunction(definition, {
-        maxConcurrency: options.maxConcurrency ?? 8,
-        logSink,
-      });
-      functions.set(logicalId, fn);
-      stops.push(() => fn.stop());
-    }
-    await Promise.all([...functions.values()].map((fn) => fn.warm()));
-
-    // Event source mappings: stream or queue, told apart by the resolved source ARN.
-    const checkpoints = new CheckpointStore(
-      dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
-    );
-    const sources: Array<StreamEventSource | SqsEventSource> = [];
-    for (const [logicalId, resource] of resourcesOfType(
-      template,
-      'AWS::Lambda::EventSourceMapping',
-    )) {
-      const props = resource.Properties ?? {};
-      if (props.Enabled === false) continue;
-      const fn = findFunction(functions, resources, resolve_.string(props.FunctionName));
-      const sourceArn = resolve_.string(props.EventSourceArn);
-      const filters = (
-        (props.FilterCriteria as { Filters?: Array<{ Pattern: string }> } | undefined)?.Filters ??
-        []
-      ).map((f) => parseEventPattern(f.Pattern));
-      const reportBatchItemFailures = (
-        (props.FunctionResponseTypes as string[] | undefined) ?? []
-      ).includes('ReportBatchItemFailures');
-      const queue = [...resources.values()].find(
-        (r) => r.attributes.Arn === sourceArn && r.attributes.QueueUrl,
-      );
-      if (queue) {
-        sources.push(
-          new SqsEventSource({
-            client: sqsClient,
-            queueUrl: queue.attributes.QueueUrl!,
-            queueArn: sourceArn,
-            fn,
-            settings: {
-              batchSize: Number(props.BatchSize ?? 10),
-              filters,
-              reportBatchItemFailures,
-            },
-            log,
-            region: LOCAL_REGION,
-          }),
-        );
-      } else if (sourceArn.includes(':table/') && sourceArn.includes('/stream/')) {
-        sources.push(
-          new StreamEventSource({
-            client: streamsClient,
-            streamArn: sourceArn,
-            fn,
-            settings: {
-              batchSize: Number(props.BatchSize ?? 100),
-              filters,
-              maximumRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
-              bisectBatchOnFunctionError: props.BisectBatchOnFunctionError === true,
-              reportBatchItemFailures,
-              startingPosition: (props.StartingPosition as 'TRIM_HORIZON' | 'LATEST') ?? 'LATEST',
-            },
-            checkpoints,
-            log,
-            region: LOCAL_REGION,
-          }),
-        );
-      } else {
-        log.warn({ logicalId, sourceArn }, 'event source not emulated; skipped');
-      }
-    }
-
-    // HTTP API routes → integrations → functions.
-    const routes: HttpRoute[] = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(
-      ([, route]) => {
-        const props = route.Properties ?? {};
-        const integrationId = resolve_.string(props.Target).replace(/^integrations\//, '');
-        const integration = template.Resources[integrationId]?.Properties ?? {};
-        return {
-          routeKey: String(props.RouteKey),
-          fn: findFunction(functions, resources, resolve_.string(integration.IntegrationUri)),
-        };
-      },
-    );
-    const api = buildApiGateway({
-      routes,
-      apiId: 'local',
-      accountId: LOCAL_ACCOUNT_ID,
-      extend: (app) => {
-        app.get('/_emulator/health', async () => ({ status: 'ready' }));
-        app.get('/_emulator/outputs', async () => ({ stackName, outputs, endpoints }));
-        // Lambda's own Invoke API, for any Lambda client (the e2e suite's direct invocation).
-        registerLambdaInvokeApi(app, {
-          functions: [...functions.values()],
-          region: LOCAL_REGION,
-          accountId: LOCAL_ACCOUNT_ID,
-          log,
-        });
-        // Lambda's Invoke, for operators and tests (e.g. run the sweeper now): local only.
-        app.post<{ Params: { name: string } }>(
-          '/_emulator/functions/:name/invoke',
-          async (request, reply) => {
-            const fn = [...functions.entries()].find(
-              ([logicalId, f]) =>
-                logicalId === request.params.name ||
-                f.definition.functionName === request.params.name,
-            )?.[1];
-            if (!fn)
-              return reply
-                .code(404)
-                .send({ error: { code: 'function_not_found', message: 'No such function' } });
-            const body =
-              request.body instanceof Buffer && request.body.length > 0
-                ? JSON.parse(request.body.toString())
-                : {};
-            try {
-              return await fn.invoke(body);
-            } catch (error) {
-              return reply
-                .code(502)
-                .send({ error: { code: 'function_error', message: (error as Error).message } });
-            }
-          },
-        );
-      },
+    // Wire, one resource type at a time; each part is stopped in reverse order.
+    const functions = await StackFunctions.start(context, {
+      assemblyDir,
+      endpoints,
+      maxConcurrency: options.maxConcurrency ?? 8,
+      logSink: options.functionLogs ?? defaultLogSink,
     });
-    // EventBridge schedules → their target functions.
-    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Events::Rule')) {
-      const props = resource.Properties ?? {};
-      const periodMs = rateToMs(String(props.ScheduleExpression ?? ''));
-      if (periodMs === undefined || props.State === 'DISABLED') {
-        log.warn({ logicalId, schedule: props.ScheduleExpression }, 'rule not emulated; skipped');
-        continue;
-      }
-      for (const target of (props.Targets as Array<{ Arn: unknown }> | undefined) ?? []) {
-        const rule = new ScheduledRule({
-          ruleArn: resources.get(logicalId)!.attributes.Arn!,
-          periodMs,
-          target: findFunction(functions, resources, resolve_.string(target.Arn)),
-          region: LOCAL_REGION,
-          accountId: LOCAL_ACCOUNT_ID,
-          log,
-        });
-        stops.push(() => rule.stop());
-      }
-    }
-
+    stops.push(() => functions.stop());
+    const sources = eventSources(
+      context,
+      functions,
+      { sqs: sqsClient, streams: streamsClient },
+      new CheckpointStore(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined),
+    );
+    const api = buildHttpApi(context, functions, {
+      stackName,
+      outputs,
+      endpoints,
+      ...(options.errorBody ? { errorBody: options.errorBody } : {}),
+    });
+    for (const rule of startSchedules(context, functions)) stops.push(() => rule.stop());
     // SNS topics → a local inbox: a prominent line on stdout and the notifications file.
-    for (const [logicalId] of resourcesOfType(template, 'AWS::SNS::Topic')) {
-      const inbox = await TopicInbox.start(
-        { sqs: sqsClient, sns: snsClient },
-        {
-          topicArn: resources.get(logicalId)!.ref,
-          ...(options.notificationsFile ? { file: options.notificationsFile } : {}),
-          ...(options.onNotification ? { onNotification: options.onNotification } : {}),
-          print: options.onNotification ? () => {} : (line) => process.stdout.write(`${line}\n`),
-          log,
-        },
-      );
-      stops.push(() => inbox.stop());
-    }
+    const inboxes = await startTopicInboxes(
+      context,
+      { sqs: sqsClient, sns: snsClient },
+      {
+        ...(options.notificationsFile ? { file: options.notificationsFile } : {}),
+        ...(options.onNotification ? { onNotification: options.onNotification } : {}),
+        ...(options.formatNotification ? { format: options.formatNotification } : {}),
+        print: options.onNotification ? () => {} : (line) => process.stdout.write(`${line}\n`),
+      },
+    );
+    for (const inbox of inboxes) stops.push(() => inbox.stop());
 
     await api.listen({ port: apiPort, host: '127.0.0.1' });
     for (const source of sources) {
@@ -396,27 +269,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
 }
 
-function findFunction(
-  functions: Map<string, LambdaFunction>,
-  resources: Map<string, { ref: string; attributes: Readonly<Record<string, string>> }>,
-  nameOrArn: string,
-): LambdaFunction {
-  for (const [logicalId, fn] of functions) {
-    const physical = resources.get(logicalId)!;
-    if (physical.ref === nameOrArn || physical.attributes.Arn === nameOrArn) return fn;
-  }
-  throw new Error(`No function ${nameOrArn} in the template`);
-}
-
-function splitHandler(handler: string): [string, string] {
-  const dot = handler.lastIndexOf('.');
-  return [handler.slice(0, dot), handler.slice(dot + 1)];
-}
-
 async function portOrFree(port: number): Promise<number> {
   return port === 0 ? freePort() : port;
 }
-
-const defaultLogSink: LogSink = (_fn, stream, chunk) => {
-  (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
-};

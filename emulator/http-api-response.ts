@@ -35,32 +35,42 @@ export function httpApiResponse(result: unknown): HttpApiResponse {
 }
 
 /**
+ * The body of an answer of the gateway itself (no route, too large, the function failed), from
+ * a stable code and a message. The application behind the API may give its own shape; by
+ * default it is API Gateway's `{"message": …}`.
+ */
+export type GatewayErrorBody = (code: string, message: string) => unknown;
+
+export const apiGatewayErrorBody: GatewayErrorBody = (_code, message) => ({ message });
+
+/**
  * The function failed (an unhandled error, a crash, or its timeout): the client gets a 5xx and
  * nothing of the error. A timeout is a 503, so a sender retries; anything else a 500.
  */
-export function functionErrorResponse(errorType: string | undefined): HttpApiResponse {
+export function functionErrorResponse(
+  errorType: string | undefined,
+  errorBody: GatewayErrorBody = apiGatewayErrorBody,
+): HttpApiResponse {
   return errorType === 'Sandbox.Timedout'
     ? gatewayErrorResponse(
         503,
         'service_unavailable',
         'Service Unavailable: the function timed out.',
+        errorBody,
       )
-    : gatewayErrorResponse(500, 'internal_error', 'Internal Server Error');
+    : gatewayErrorResponse(500, 'internal_error', 'Internal Server Error', errorBody);
 }
 
-/** An answer of the gateway itself, in the receiver's `{"error":{"code","message"}}` shape. */
+/** An answer of the gateway itself, in the shape `errorBody` gives. */
 export function gatewayErrorResponse(
   statusCode: number,
   code: string,
   message: string,
+  errorBody: GatewayErrorBody = apiGatewayErrorBody,
 ): HttpApiResponse {
   return {
     statusCode,
     headers: [['content-type', 'application/json; charset=utf-8']],
-    body: JSON.stringify(gatewayErrorBody(code, message)),
+    body: JSON.stringify(errorBody(code, message)),
   };
-}
-
-export function gatewayErrorBody(code: string, message: string) {
-  return { error: { code, message } };
 }

@@ -9,7 +9,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { sleep } from './local-aws.js';
+import { Poller } from './poller.js';
+import type { StackContext } from './stack-context.js';
+import { resourcesOfType } from './template.js';
 
 export interface Notification {
   readonly topicArn: string;
@@ -18,38 +20,43 @@ export interface Notification {
   readonly receivedAt: string;
 }
 
+/** How a notification is printed: one line or a few, for the developer's terminal. */
+export type NotificationFormatter = (notification: Notification) => string;
+
+export interface TopicInboxOptions {
+  readonly topicArn: string;
+  readonly file?: string;
+  readonly print: (line: string) => void;
+  /** By default {@link formatNotification}; the application may print its own messages its way. */
+  readonly format?: NotificationFormatter;
+  readonly onNotification?: (n: Notification) => void;
+  readonly log: Logger;
+}
+
 /**
  * Delivers an SNS topic's messages where a developer sees them: one prominent line on stdout
  * and a line in a JSON Lines file (under .data/), through an SQS queue subscribed to the topic
  * (fauxqs delivers SNS to SQS, not to email).
  */
 export class TopicInbox {
-  readonly #abort = new AbortController();
-  readonly #loop: Promise<void>;
+  readonly #poller: Poller;
 
   private constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
-    private readonly options: {
-      topicArn: string;
-      file?: string;
-      print: (line: string) => void;
-      onNotification?: (n: Notification) => void;
-      log: Logger;
-    },
+    private readonly options: TopicInboxOptions,
   ) {
-    this.#loop = this.#run();
+    this.#poller = new Poller((signal) => this.#poll(signal), {
+      idleMs: 0,
+      log: options.log,
+      failure: 'notification inbox receive failed',
+    });
+    this.#poller.start();
   }
 
   static async start(
     clients: { sqs: SQSClient; sns: SNSClient },
-    options: {
-      topicArn: string;
-      file?: string;
-      print: (line: string) => void;
-      onNotification?: (n: Notification) => void;
-      log: Logger;
-    },
+    options: TopicInboxOptions,
   ): Promise<TopicInbox> {
     const name = `${options.topicArn.split(':').pop()}-local-inbox`.slice(0, 80);
     const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
@@ -67,40 +74,25 @@ export class TopicInbox {
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.#loop;
+    await this.#poller.stop();
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      try {
-        const { Messages = [] } = await this.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.queueUrl,
-            WaitTimeSeconds: 20,
-            MaxNumberOfMessages: 10,
-          }),
-          { abortSignal: signal },
-        );
-        for (const message of Messages) {
-          this.#deliver(message.Body ?? '');
-          await this.sqs.send(
-            new DeleteMessageCommand({
-              QueueUrl: this.queueUrl,
-              ReceiptHandle: message.ReceiptHandle,
-            }),
-          );
-        }
-      } catch (error) {
-        if (signal.aborted) break;
-        this.options.log.warn(
-          { err: (error as Error).message },
-          'notification inbox receive failed',
-        );
-        await sleep(1000, signal);
-      }
+  async #poll(signal: AbortSignal): Promise<{ busy: boolean }> {
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        WaitTimeSeconds: 20,
+        MaxNumberOfMessages: 10,
+      }),
+      { abortSignal: signal },
+    );
+    for (const message of Messages) {
+      this.#deliver(message.Body ?? '');
+      await this.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
     }
+    return { busy: Messages.length > 0 };
   }
 
   #deliver(body: string): void {
@@ -120,7 +112,7 @@ export class TopicInbox {
       message,
       receivedAt: new Date().toISOString(),
     };
-    this.options.print(formatNotification(notification));
+    this.options.print((this.options.format ?? formatNotification)(notification));
     if (this.options.file) {
       mkdirSync(dirname(this.options.file), { recursive: true });
       appendFileSync(this.options.file, `${JSON.stringify(notification)}\n`);
@@ -129,17 +121,26 @@ export class TopicInbox {
   }
 }
 
+/** A notification as one line: its subject and its message as JSON. */
 export function formatNotification(notification: Notification): string {
-  const m = notification.message as Record<string, unknown> | undefined;
-  if (m && typeof m === 'object' && m.kind === 'webhook.dead') {
-    const error = m.lastError as { code?: string; message?: string } | undefined;
-    return [
-      '',
-      `!!! DEAD WEBHOOK ${m.id} (${m.provider} ${m.eventType}) after ${m.attempts} attempts`,
-      `!!! last error: ${error?.code ?? 'unknown'}: ${error?.message ?? ''}`,
-      `!!! inspect: npm run webhooks -- show ${m.id}    redrive: npm run webhooks -- redrive ${m.id}`,
-      '',
-    ].join('\n');
-  }
   return `!!! ${notification.subject ?? 'notification'}: ${JSON.stringify(notification.message)}`;
+}
+
+/** A local inbox for each SNS topic of the template. */
+export async function startTopicInboxes(
+  context: StackContext,
+  clients: { sqs: SQSClient; sns: SNSClient },
+  options: Omit<TopicInboxOptions, 'topicArn' | 'log'>,
+): Promise<TopicInbox[]> {
+  const inboxes: TopicInbox[] = [];
+  for (const [logicalId] of resourcesOfType(context.template, 'AWS::SNS::Topic')) {
+    inboxes.push(
+      await TopicInbox.start(clients, {
+        ...options,
+        topicArn: context.resources.get(logicalId)!.ref,
+        log: context.log,
+      }),
+    );
+  }
+  return inboxes;
 }

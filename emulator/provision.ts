@@ -1,17 +1,10 @@
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-  UpdateTableCommand,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { provisionQueue } from './provision-queue.js';
+import { provisionTable } from './provision-table.js';
+import { provisionSubscription, provisionTopic } from './provision-topic.js';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -36,6 +29,55 @@ export interface ProvisionOptions {
   readonly apiUrl: string;
   readonly log: Logger;
 }
+
+/** What a resource type's provisioner works with. */
+export interface ProvisionScope {
+  readonly clients: ProvisionClients;
+  readonly options: ProvisionOptions;
+  /** What has been provisioned so far, for resolving this resource's properties. */
+  readonly context: ResolveContext;
+  /** `arn:aws:<service>:<region>:<account>:<resource>`. */
+  arn(service: string, resource: string): string;
+}
+
+/** Creates one resource of a type, or works out its name; throws TemplateResolutionError to wait. */
+type Provisioner = (
+  scope: ProvisionScope,
+  logicalId: string,
+  props: Record<string, unknown>,
+) => Promise<PhysicalResource>;
+
+/** A name derived from the stack, as CloudFormation derives one when the template gives none. */
+function named(property: string, service: string, arnPrefix: string): Provisioner {
+  return async ({ options, arn }, logicalId, props) => {
+    const name =
+      (props[property] as string | undefined) ?? physicalName(options.stackName, logicalId, 64);
+    return { ref: name, attributes: { Arn: arn(service, `${arnPrefix}${name}`) } };
+  };
+}
+
+/** Per resource type: what it becomes locally. Storage is created; the rest is named here and wired by the emulator. */
+const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
+  'AWS::DynamoDB::Table': provisionTable,
+  'AWS::SQS::Queue': provisionQueue,
+  'AWS::SNS::Topic': provisionTopic,
+  'AWS::SNS::Subscription': provisionSubscription,
+  'AWS::Lambda::Function': named('FunctionName', 'lambda', 'function:'),
+  'AWS::Events::Rule': named('Name', 'events', 'rule/'),
+  'AWS::ApiGatewayV2::Api': async ({ options }, logicalId) => ({
+    ref: logicalId,
+    attributes: { ApiEndpoint: options.apiUrl, ApiId: logicalId },
+  }),
+  'AWS::ApiGatewayV2::Integration': async (_scope, logicalId) => ({
+    ref: logicalId,
+    attributes: {},
+  }),
+  'AWS::ApiGatewayV2::Route': async (_scope, logicalId) => ({ ref: logicalId, attributes: {} }),
+  'AWS::Lambda::EventSourceMapping': async (_scope, logicalId) => ({
+    ref: logicalId,
+    attributes: {},
+  }),
+};
 
 /**
  * Types the emulator knows it can skip: permissions are not enforced locally, and there are no
@@ -72,8 +114,13 @@ export async function provision(
     stackName: options.stackName,
     resources,
   };
-  const arn = (service: string, resource: string) =>
-    `arn:aws:${service}:${options.region}:${options.accountId}:${resource}`;
+  const scope: ProvisionScope = {
+    clients,
+    options,
+    context,
+    arn: (service, resource) =>
+      `arn:aws:${service}:${options.region}:${options.accountId}:${resource}`,
+  };
 
   // Resources are created in dependency order: retry each pass until none is left.
   let pending = Object.entries(template.Resources);
@@ -82,8 +129,7 @@ export async function provision(
     let lastError: unknown;
     for (const [logicalId, resource] of pending) {
       try {
-        const physical = await provisionOne(logicalId, resource);
-        if (physical) resources.set(logicalId, physical);
+        resources.set(logicalId, await provisionOne(scope, logicalId, resource));
       } catch (error) {
         if (!(error instanceof TemplateResolutionError)) throw error;
         deferred.push([logicalId, resource]);
@@ -94,210 +140,22 @@ export async function provision(
     pending = deferred;
   }
   return resources;
+}
 
-  async function provisionOne(
-    logicalId: string,
-    resource: CfnResource,
-  ): Promise<PhysicalResource | undefined> {
-    const props = resource.Properties ?? {};
-    switch (resource.Type) {
-      case 'AWS::DynamoDB::Table':
-        return provisionTable(logicalId, props);
-      case 'AWS::SQS::Queue':
-        return provisionQueue(logicalId, props);
-      case 'AWS::SNS::Topic': {
-        const name =
-          (props.TopicName as string | undefined) ??
-          physicalName(options.stackName, logicalId, 256);
-        const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: name }));
-        return { ref: TopicArn!, attributes: { TopicArn: TopicArn!, TopicName: name } };
-      }
-      case 'AWS::SNS::Subscription': {
-        const protocol = resolveString(props.Protocol, context);
-        if (protocol === 'email') {
-          // The operator's optional email subscription: the emulator sends no email.
-          options.log.debug({ logicalId }, 'email subscription skipped locally');
-          return { ref: logicalId, attributes: {} };
-        }
-        if (protocol !== 'sqs') {
-          options.log.warn(
-            { logicalId, protocol },
-            'SNS subscription protocol not emulated locally',
-          );
-          return { ref: logicalId, attributes: {} };
-        }
-        const { SubscriptionArn } = await clients.sns.send(
-          new SubscribeCommand({
-            TopicArn: resolveString(props.TopicArn, context),
-            Protocol: 'sqs',
-            Endpoint: resolveString(props.Endpoint, context),
-            Attributes: props.RawMessageDelivery
-              ? { RawMessageDelivery: String(props.RawMessageDelivery) }
-              : undefined,
-          }),
-        );
-        return { ref: SubscriptionArn ?? logicalId, attributes: {} };
-      }
-      case 'AWS::Lambda::Function': {
-        const name =
-          (props.FunctionName as string | undefined) ??
-          physicalName(options.stackName, logicalId, 64);
-        return { ref: name, attributes: { Arn: arn('lambda', `function:${name}`) } };
-      }
-      case 'AWS::Events::Rule': {
-        const name =
-          (props.Name as string | undefined) ?? physicalName(options.stackName, logicalId, 64);
-        return { ref: name, attributes: { Arn: arn('events', `rule/${name}`) } };
-      }
-      case 'AWS::ApiGatewayV2::Api':
-        return { ref: logicalId, attributes: { ApiEndpoint: options.apiUrl, ApiId: logicalId } };
-      case 'AWS::ApiGatewayV2::Integration':
-      case 'AWS::ApiGatewayV2::Route':
-      case 'AWS::Lambda::EventSourceMapping':
-        return { ref: logicalId, attributes: {} };
-      default:
-        if (!NOT_EMULATED.has(resource.Type)) {
-          options.log.warn(
-            { logicalId, type: resource.Type },
-            'resource type not emulated; skipped',
-          );
-        }
-        return { ref: logicalId, attributes: { Arn: arn('local', logicalId) } };
-    }
-  }
-
-  async function provisionTable(
-    logicalId: string,
-    props: Record<string, unknown>,
-  ): Promise<PhysicalResource> {
-    const name =
-      (props.TableName as string | undefined) ?? physicalName(options.stackName, logicalId, 255);
-    const billing = (props.BillingMode as string | undefined) ?? 'PROVISIONED';
-    const throughput =
-      billing === 'PROVISIONED' ? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } : undefined;
-    const stream = props.StreamSpecification as { StreamViewType?: string } | undefined;
-    const input: CreateTableCommandInput = {
-      TableName: name,
-      KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
-      AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
-      BillingMode: billing as 'PROVISIONED' | 'PAY_PER_REQUEST',
-      ...(throughput ? { ProvisionedThroughput: throughput } : {}),
-      ...(stream?.StreamViewType
-        ? {
-            StreamSpecification: {
-              StreamEnabled: true,
-              StreamViewType: stream.StreamViewType as 'NEW_IMAGE',
-            },
-          }
-        : {}),
-      ...(props.GlobalSecondaryIndexes
-        ? {
-            GlobalSecondaryIndexes: (
-              props.GlobalSecondaryIndexes as Array<Record<string, unknown>>
-            ).map((index) => ({
-              ...(index as object),
-              ...(throughput ? { ProvisionedThroughput: throughput } : {}),
-            })) as CreateTableCommandInput['GlobalSecondaryIndexes'],
-          }
-        : {}),
-      ...(props.LocalSecondaryIndexes
-        ? {
-            LocalSecondaryIndexes:
-              props.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'],
-          }
-        : {}),
-    };
-    let created = false;
-    try {
-      await clients.dynamodb.send(new CreateTableCommand(input));
-      created = true;
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    if (!created) await addMissingIndexes(name, input);
-    await waitUntilTableExists(
-      { client: clients.dynamodb, maxWaitTime: 30, minDelay: 0.2, maxDelay: 1 },
-      { TableName: name },
+function provisionOne(
+  scope: ProvisionScope,
+  logicalId: string,
+  resource: CfnResource,
+): Promise<PhysicalResource> {
+  const provisioner = PROVISIONERS[resource.Type];
+  if (provisioner) return provisioner(scope, logicalId, resource.Properties ?? {});
+  if (!NOT_EMULATED.has(resource.Type)) {
+    scope.options.log.warn(
+      { logicalId, type: resource.Type },
+      'resource type not emulated; skipped',
     );
-    const ttl = props.TimeToLiveSpecification as
-      | { AttributeName?: string; Enabled?: boolean }
-      | undefined;
-    if (created && ttl?.Enabled && ttl.AttributeName) {
-      await clients.dynamodb.send(
-        new UpdateTimeToLiveCommand({
-          TableName: name,
-          TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
-        }),
-      );
-    }
-    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    options.log.debug(
-      { table: name, created },
-      created ? 'table created' : 'table kept from the last run',
-    );
-    return {
-      ref: name,
-      attributes: {
-        Arn: Table?.TableArn ?? arn('dynamodb', `table/${name}`),
-        ...(Table?.LatestStreamArn ? { StreamArn: Table.LatestStreamArn } : {}),
-      },
-    };
   }
-
-  /** A table kept from an earlier run gets the indexes the template has added since. */
-  async function addMissingIndexes(name: string, input: CreateTableCommandInput): Promise<void> {
-    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    for (const index of input.GlobalSecondaryIndexes ?? []) {
-      if (existing.has(index.IndexName)) continue;
-      await clients.dynamodb.send(
-        new UpdateTableCommand({
-          TableName: name,
-          AttributeDefinitions: input.AttributeDefinitions,
-          GlobalSecondaryIndexUpdates: [{ Create: index }],
-        }),
-      );
-      options.log.info(
-        { table: name, index: index.IndexName },
-        'index added to the existing table',
-      );
-    }
-  }
-
-  async function provisionQueue(
-    logicalId: string,
-    props: Record<string, unknown>,
-  ): Promise<PhysicalResource> {
-    const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
-    const name =
-      (props.QueueName as string | undefined) ??
-      `${physicalName(options.stackName, logicalId, fifo ? 75 : 80)}${fifo ? '.fifo' : ''}`;
-    const attributes: Record<string, string> = {};
-    for (const key of [
-      'VisibilityTimeout',
-      'MessageRetentionPeriod',
-      'DelaySeconds',
-      'MaximumMessageSize',
-      'ReceiveMessageWaitTimeSeconds',
-    ]) {
-      if (props[key] !== undefined) attributes[key] = String(props[key]);
-    }
-    if (fifo) attributes.FifoQueue = 'true';
-    if (props.ContentBasedDeduplication !== undefined)
-      attributes.ContentBasedDeduplication = String(props.ContentBasedDeduplication);
-    if (props.RedrivePolicy)
-      attributes.RedrivePolicy = JSON.stringify(resolveValue(props.RedrivePolicy, context));
-    const { QueueUrl } = await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-    );
-    const { Attributes } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    return {
-      ref: QueueUrl!,
-      attributes: { Arn: Attributes!.QueueArn!, QueueName: name, QueueUrl: QueueUrl! },
-    };
-  }
+  return Promise.resolve({ ref: logicalId, attributes: { Arn: scope.arn('local', logicalId) } });
 }
 
 /** Resolves a template value against what was provisioned. */

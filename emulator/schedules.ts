@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { StackFunctions } from './functions.js';
 import type { LambdaFunction } from './lambda-runtime.js';
+import type { StackContext } from './stack-context.js';
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -55,4 +57,34 @@ export class ScheduledRule {
     clearInterval(this.#timer);
     await Promise.allSettled([...this.#running]);
   }
+}
+
+/** The template's EventBridge schedule rules, started; cron and disabled rules are skipped. */
+export function startSchedules(context: StackContext, functions: StackFunctions): ScheduledRule[] {
+  const rules: ScheduledRule[] = [];
+  for (const [logicalId, resource] of Object.entries(context.template.Resources)) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    const props = resource.Properties ?? {};
+    const periodMs = rateToMs(String(props.ScheduleExpression ?? ''));
+    if (periodMs === undefined || props.State === 'DISABLED') {
+      context.log.warn(
+        { logicalId, schedule: props.ScheduleExpression },
+        'rule not emulated; skipped',
+      );
+      continue;
+    }
+    for (const target of (props.Targets as Array<{ Arn: unknown }> | undefined) ?? []) {
+      rules.push(
+        new ScheduledRule({
+          ruleArn: context.resources.get(logicalId)!.attributes.Arn!,
+          periodMs,
+          target: functions.resolved(context.resolve.string(target.Arn)),
+          region: context.region,
+          accountId: context.accountId,
+          log: context.log,
+        }),
+      );
+    }
+  }
+  return rules;
 }

@@ -8,7 +8,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { type EventPattern, matchesAnyFilter, sqsFilterView } from './event-pattern.js';
 import type { LambdaFunction } from './lambda-runtime.js';
-import { sleep } from './local-aws.js';
+import { Poller } from './poller.js';
 
 export interface SqsMappingSettings {
   readonly batchSize: number;
@@ -31,8 +31,7 @@ export class SqsEventSource {
   readonly #settings: SqsMappingSettings;
   readonly #log: Logger;
   readonly #region: string;
-  readonly #abort = new AbortController();
-  #loop: Promise<void> | undefined;
+  readonly #poller: Poller;
 
   constructor(options: {
     client: SQSClient;
@@ -53,42 +52,37 @@ export class SqsEventSource {
       function: options.fn.definition.functionName,
     });
     this.#region = options.region;
+    // A long poll waits by itself: no pause between polls.
+    this.#poller = new Poller((signal) => this.#poll(signal), {
+      idleMs: 0,
+      log: this.#log,
+      failure: 'SQS receive failed; retrying',
+    });
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#poller.start();
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.#loop;
+    await this.#poller.stop();
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      let messages: Message[];
-      try {
-        const response = await this.#client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.#queueUrl,
-            MaxNumberOfMessages: Math.min(this.#settings.batchSize, 10),
-            WaitTimeSeconds: 20,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: signal },
-        );
-        messages = response.Messages ?? [];
-      } catch (error) {
-        if (signal.aborted) break;
-        this.#log.warn({ err: (error as Error).message }, 'SQS receive failed; retrying');
-        await sleep(1000, signal);
-        continue;
-      }
-      if (messages.length === 0) continue;
-      await this.#deliver(messages.map((m) => this.#toLambdaRecord(m)));
-    }
+  async #poll(signal: AbortSignal): Promise<{ busy: boolean }> {
+    const response = await this.#client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.#queueUrl,
+        MaxNumberOfMessages: Math.min(this.#settings.batchSize, 10),
+        WaitTimeSeconds: 20,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: signal },
+    );
+    const messages: Message[] = response.Messages ?? [];
+    if (messages.length === 0) return { busy: false };
+    await this.#deliver(messages.map((m) => this.#toLambdaRecord(m)));
+    return { busy: true };
   }
 
   async #deliver(records: SQSRecord[]): Promise<void> {

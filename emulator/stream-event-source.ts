@@ -12,6 +12,7 @@ import type { CheckpointStore } from './checkpoint-store.js';
 import { type EventPattern, matchesAnyFilter } from './event-pattern.js';
 import type { LambdaFunction } from './lambda-runtime.js';
 import { sleep } from './local-aws.js';
+import { Poller } from './poller.js';
 
 export interface StreamMappingSettings {
   readonly batchSize: number;
@@ -57,8 +58,7 @@ export class StreamEventSource {
   readonly #log: Logger;
   readonly #region: string;
   readonly #shards = new Map<string, ShardState>();
-  readonly #abort = new AbortController();
-  #loop: Promise<void> | undefined;
+  readonly #poller: Poller;
 
   constructor(options: {
     client: DynamoDBStreamsClient;
@@ -79,35 +79,29 @@ export class StreamEventSource {
       function: options.fn.definition.functionName,
     });
     this.#region = options.region;
+    // Lambda polls each shard about four times a second; poll again at once while data flows.
+    this.#poller = new Poller((signal) => this.#poll(signal), {
+      idleMs: 100,
+      log: this.#log,
+      failure: 'stream poll failed; retrying',
+    });
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#poller.start();
   }
 
   async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.#loop;
+    await this.#poller.stop();
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      let delivered = false;
-      try {
-        const shards = await this.#readyShards();
-        for (const shardId of shards) {
-          if (signal.aborted) break;
-          delivered = (await this.#pollShard(shardId)) || delivered;
-        }
-      } catch (error) {
-        if (signal.aborted) break;
-        this.#log.warn({ err: (error as Error).message }, 'stream poll failed; retrying');
-        await sleep(1000, signal);
-      }
-      // Lambda polls each shard about four times a second; poll again at once while data flows.
-      if (!delivered) await sleep(100, signal);
+  async #poll(signal: AbortSignal): Promise<{ busy: boolean }> {
+    let delivered = false;
+    for (const shardId of await this.#readyShards()) {
+      if (signal.aborted) break;
+      delivered = (await this.#pollShard(shardId)) || delivered;
     }
+    return { busy: delivered };
   }
 
   /** Shards that may be read now: not finished, and whose parent (if still listed) is finished. */
@@ -120,7 +114,7 @@ export class StreamEventSource {
           StreamArn: this.#streamArn,
           ExclusiveStartShardId: exclusiveStartShardId,
         }),
-        { abortSignal: this.#abort.signal },
+        { abortSignal: this.#poller.signal },
       );
       shards.push(...(StreamDescription?.Shards ?? []));
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
@@ -150,7 +144,7 @@ export class StreamEventSource {
         const page = await this.#client.send(
           new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }),
           {
-            abortSignal: this.#abort.signal,
+            abortSignal: this.#poller.signal,
           },
         );
         state.buffer.push(...(page.Records ?? []).map((r) => this.#toLambdaRecord(r)));
@@ -168,7 +162,7 @@ export class StreamEventSource {
       }
     }
     const read = state.buffer.length > 0;
-    while (state.buffer.length > 0 && !this.#abort.signal.aborted) {
+    while (state.buffer.length > 0 && !this.#poller.signal.aborted) {
       await this.#deliverNext(shardId, state);
     }
     if (state.closed && state.buffer.length === 0) {
@@ -191,7 +185,7 @@ export class StreamEventSource {
           ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber }
           : { ShardIteratorType: this.#settings.startingPosition }),
       }),
-      { abortSignal: this.#abort.signal },
+      { abortSignal: this.#poller.signal },
     );
     return ShardIterator;
   }
@@ -207,16 +201,16 @@ export class StreamEventSource {
     }
     if (batch.length > 0) await this.#invokeWithRetries(batch);
     // Stopped mid-batch: keep the checkpoint, so the next start delivers the batch again.
-    if (this.#abort.signal.aborted) return;
+    if (this.#poller.signal.aborted) return;
     if (lastTaken) this.#advance(shardId, lastTaken);
   }
 
   /** Invokes until every record of the batch succeeded or its retries are spent. */
   async #invokeWithRetries(initial: LambdaStreamRecord[]): Promise<void> {
     const pending: LambdaStreamRecord[][] = [initial];
-    while (pending.length > 0 && !this.#abort.signal.aborted) {
+    while (pending.length > 0 && !this.#poller.signal.aborted) {
       let batch = pending.shift()!;
-      for (let retries = 0; batch.length > 0 && !this.#abort.signal.aborted; retries++) {
+      for (let retries = 0; batch.length > 0 && !this.#poller.signal.aborted; retries++) {
         const failedFrom = await this.#invoke(batch);
         if (failedFrom === undefined) break;
         const { index, functionError } = failedFrom;
@@ -239,7 +233,7 @@ export class StreamEventSource {
           break;
         }
         batch = batch.slice(index);
-        await sleep(Math.min(200 * 2 ** retries, 5_000), this.#abort.signal);
+        await sleep(Math.min(200 * 2 ** retries, 5_000), this.#poller.signal);
       }
     }
   }

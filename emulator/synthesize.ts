@@ -17,6 +17,9 @@ import { type CfnTemplate, resourcesOfType } from './template.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Where `npm start` and the tests keep reusable assemblies. */
+export const ASSEMBLY_CACHE_DIR = join(PROJECT_ROOT, 'cdk.out', 'emulator-cache');
+
 /**
  * What the synthesized assembly depends on: the stack, the functions' code, the dependency tree
  * and the build settings. The local profile (read from the environment) is added to the key.
@@ -89,8 +92,11 @@ export async function synthesizeLocalStack(options: {
 export async function synthesizeLocalStackCached(options: {
   cacheDir: string;
   env?: Readonly<Record<string, string | undefined>>;
+  /** How a missing entry is synthesized (tests use a tiny stand-in); default: the stack. */
+  synthesize?: typeof synthesizeLocalStack;
 }): Promise<SynthesizedStack> {
   const env = options.env ?? process.env;
+  const synthesize = options.synthesize ?? synthesizeLocalStack;
   const key = assemblyKey(env);
   const entry = join(options.cacheDir, key);
   const cached = readEntry(entry);
@@ -101,7 +107,7 @@ export async function synthesizeLocalStackCached(options: {
   }
 
   const outdir = join(options.cacheDir, `.new-${process.pid}-${randomUUID().slice(0, 8)}`);
-  const synthesized = await synthesizeLocalStack({ outdir, env });
+  const synthesized = await synthesize({ outdir, env });
   // An entry that exists but is incomplete (its files deleted by hand) is replaced.
   if (existsSync(entry) && !readEntry(entry)) rmSync(entry, { recursive: true, force: true });
   try {
@@ -131,6 +137,16 @@ function filesUnder(path: string): string[] {
   return readdirSync(path, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((d) => filesUnder(join(path, d.name)));
+}
+
+/**
+ * An assembly synthesized earlier (a cache entry, or the directory another process synthesized
+ * into), read without synthesizing: the test suite synthesizes once and every file reuses it.
+ */
+export function readAssembly(assemblyDir: string): SynthesizedStack {
+  const assembly = readEntry(assemblyDir);
+  if (!assembly) throw new Error(`No complete assembly in ${assemblyDir}`);
+  return assembly;
 }
 
 /** A complete entry (template and every function's handler file), or undefined. */

@@ -31,6 +31,7 @@ import {
 import { measureStartup, type StartupRun } from '../tools/bench/startup.js';
 import { median, round, summarize } from '../tools/bench/statistics.js';
 import { measureWorkerHop } from '../tools/bench/worker-hop.js';
+import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
 
 /*
  * `npm run bench [-- --quick] [-- --wait-idle] [-- --profile]`: the receiver's figures, side by
@@ -103,6 +104,7 @@ const tap = new FunctionLogTap();
 // Spread in, so the bench still compiles where the emulator has no such option.
 const quietNotifications = { onNotification: () => {} };
 const emulator = await startEmulator({
+  ...RECEIVER_PRESENTATION,
   apiPort: 0,
   dynamodbPort: 0,
   sqsPort: 0,

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { startEmulator } from '../emulator/emulator.js';
 import { LOCAL_DEFAULT_SECRETS } from '../stack/profile.js';
 import { STACK_NAME } from '../stack/stack-name.js';
+import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
 import { startFakeCloudFormation } from '../tools/rehearsal/fake-cloudformation.js';
 
 /*
@@ -30,6 +31,7 @@ const LOCALSTACK_PLACEHOLDER_API_URL =
   'https://unknown.execute-api.localhost.localstack.cloud:4566/';
 
 const emulator = await startEmulator({
+  ...RECEIVER_PRESENTATION,
   apiPort: 0,
   dynamodbPort: 0,
   sqsPort: 0,

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
 import { onStopRequest } from '../tools/process/stop-requests.js';
+import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
 import { secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
 import { startSigningProxy } from '../tools/signing-proxy/server.js';
 
@@ -69,6 +70,8 @@ try {
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sqsPort: port('SQS_PORT', 9324),
     dataDir,
+    // This receiver's error bodies and dead-webhook message; the emulator knows no application.
+    ...RECEIVER_PRESENTATION,
     ...(dataDir ? { notificationsFile: resolve(dataDir, 'notifications.jsonl') } : {}),
   });
   const { endpoints, outputs } = emulator;

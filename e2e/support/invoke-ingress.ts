@@ -8,6 +8,7 @@ import {
   httpApiResponse,
 } from '../../emulator/http-api-response.js';
 import { WEBHOOK_ROUTE } from '../../stack/webhook-stack.js';
+import { receiverErrorBody } from '../../tools/receiver-presentation.js';
 
 /** No API exists on this path; the capture handler reads neither value. */
 const DIRECT_INVOKE = { apiId: 'direct-invoke', accountId: '000000000000' } as const;
@@ -37,7 +38,9 @@ export function invokeFetch(
     const url = new URL(request.url);
     const pathParameters = request.method === routeMethod ? match(url.pathname) : undefined;
     if (!pathParameters)
-      return toResponse(gatewayErrorResponse(404, 'route_not_found', 'Not Found'));
+      return toResponse(
+        gatewayErrorResponse(404, 'route_not_found', 'Not Found', receiverErrorBody),
+      );
     const body = Buffer.from(await request.arrayBuffer());
     if (body.length > MAX_REQUEST_BYTES) {
       return toResponse(
@@ -45,6 +48,7 @@ export function invokeFetch(
           413,
           'payload_too_large',
           'Request Entity Too Large: the limit is 10 MB.',
+          receiverErrorBody,
         ),
       );
     }
@@ -68,18 +72,21 @@ export function invokeFetch(
     } catch (error) {
       // Over Lambda's 6 MB: the embedded API answers this as a failed invocation, too.
       if ((error as Error).name === 'RequestTooLargeException') {
-        return toResponse(functionErrorResponse('RequestTooLargeException'));
+        return toResponse(functionErrorResponse('RequestTooLargeException', receiverErrorBody));
       }
       throw error;
     }
     const payload = Buffer.from(output.Payload ?? new Uint8Array()).toString('utf8');
-    if (output.FunctionError) return toResponse(functionErrorResponse(errorTypeOf(payload)));
+    if (output.FunctionError)
+      return toResponse(functionErrorResponse(errorTypeOf(payload), receiverErrorBody));
     let result: unknown;
     try {
       result = JSON.parse(payload);
     } catch {
       // A response API Gateway cannot read: it answers 500.
-      return toResponse(gatewayErrorResponse(500, 'internal_error', 'Internal Server Error'));
+      return toResponse(
+        gatewayErrorResponse(500, 'internal_error', 'Internal Server Error', receiverErrorBody),
+      );
     }
     return toResponse(httpApiResponse(result));
   };

@@ -1,15 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pino } from 'pino';
+import { inject } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/emulator.js';
 import { localClientConfig } from '../../emulator/local-aws.js';
 import type { Notification } from '../../emulator/notifications.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { RECEIVER_PRESENTATION } from '../../tools/receiver-presentation.js';
 import { type ProviderName, signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { chooseIngress, type Ingress, type IngressSetting, openIngress } from './ingress.js';
 import { startRemoteStack } from './remote-stack.js';
+import { TEST_STACK_ENV } from './stack-env.js';
 import { scaled, TARGET } from './target.js';
 
 /** The capture API's answers; which fields are present depends on the status. */
@@ -67,12 +71,23 @@ export async function startTestStack(
 async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
   const logs: Array<Record<string, unknown>> = [];
   const notifications: Notification[] = [];
+  // The run's DynamoDB Local, fauxqs and assembly (the test config's global setup), under a
+  // stack name of this file's own; without that setup, a DynamoDB Local and fauxqs of its own.
+  const shared = inject('localAws');
   const emulator = await startEmulator({
+    ...RECEIVER_PRESENTATION,
     onNotification: (notification) => notifications.push(notification),
     apiPort: 0,
     dynamodbPort: 0,
     sqsPort: 0,
-    env: { ...process.env, FAULT_INJECTION: '1', LOG_LEVEL: 'info' },
+    env: { ...process.env, ...TEST_STACK_ENV },
+    ...(shared
+      ? {
+          storage: shared,
+          assemblyDir: shared.assemblyDir,
+          stackName: `WebhookTest-${randomUUID().slice(0, 8)}`,
+        }
+      : {}),
     logger: pino({ level: 'warn' }),
     functionLogs: (fn, _stream, chunk) => {
       for (const line of chunk.split('\n').filter(Boolean)) {

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHILD = fileURLToPath(new URL('../helpers/dynamodb-local-child.ts', import.meta.url));
 
@@ -24,13 +26,57 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
   return !alive(pid);
 }
 
+/** Whether a TCP connection to host:port is accepted (true) or refused (false). */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(5_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`no answer from ${host}:${port} within 5 s`));
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNREFUSED' ? resolve(false) : reject(error),
+    );
+  });
+}
+
+/** An address of this machine that is not loopback, if it has one. */
+const otherAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+
 describe('DynamoDB Local', () => {
-  it('does not outlive the process that started it, even after kill -9', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  let child: ChildProcess;
+  let started: { pid: number; endpoint: string };
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-    const { pid } = JSON.parse(line) as { pid: number };
+    started = JSON.parse(line);
+  }, 120_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it.skipIf(otherAddress === undefined)(
+    'listens on loopback only (skipped: this machine has no non-loopback IPv4 address)',
+    async () => {
+      const port = Number(new URL(started.endpoint).port);
+      expect(await accepts('127.0.0.1', port)).toBe(true);
+      expect(await accepts(otherAddress!, port)).toBe(false);
+    },
+  );
+
+  it('does not outlive the process that started it, even after kill -9', async () => {
+    const { pid } = started;
     expect(alive(pid)).toBe(true);
 
     child.kill('SIGKILL');

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApiGateway, MAX_REQUEST_BYTES } from '../../../emulator/api-gateway.js';
 import { FunctionError, type LambdaFunction } from '../../../emulator/lambda-runtime.js';
+import { receiverErrorBody } from '../../../tools/receiver-presentation.js';
 
 const ROUTE_KEY = 'POST /api/webhooks/{provider}';
 
@@ -26,6 +27,8 @@ function gateway(respond: Invoke = async () => ({ statusCode: 202, body: '' })) 
     ],
     apiId: 'localapi',
     accountId: '000000000000',
+    // The application's error shape, as `npm start` gives it.
+    errorBody: receiverErrorBody,
     extend: (instance) => {
       instance.get('/_emulator/health', async () => ({ ok: true }));
     },
@@ -309,6 +312,15 @@ describe('buildApiGateway: failures', () => {
 
     expect(response.statusCode).toBe(202);
     expect(lastEvent().body).toHaveLength(MAX_REQUEST_BYTES);
+  });
+});
+
+describe('buildApiGateway: error bodies', () => {
+  it("are API Gateway's own {message} when the application gives no shape", async () => {
+    app = buildApiGateway({ routes: [], apiId: 'localapi', accountId: '000000000000' });
+    const response = await app.inject({ method: 'GET', url: '/nowhere' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ message: 'Not Found' });
   });
 });
 

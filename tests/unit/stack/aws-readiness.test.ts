@@ -11,8 +11,9 @@ import {
   SECRET_PARAMETER_NAMES,
 } from '../../../stack/profile.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
+import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
 
-// Synthesis bundles every function with esbuild: allow for a slow machine.
+// Synthesis without bundling (the template is the same; see ./synth-context.ts), on a slow machine.
 const SYNTH_TIMEOUT_MS = 120_000;
 
 interface PluginReport {
@@ -32,7 +33,7 @@ const outdirs: string[] = [];
 function synthWithNag(profile: ProfileName): { template: Template; report: PluginReport } {
   const outdir = mkdtempSync(join(tmpdir(), 'webhooks-nag-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({ outdir, context: TEMPLATE_ONLY_CONTEXT });
   new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, {}) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws "Validation failed" (and prints each finding) on any unacknowledged error.

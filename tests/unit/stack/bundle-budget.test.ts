@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveProfile } from '../../../stack/profile.js';
-import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_STACK_ENV } from '../../../e2e/support/stack-env.js';
+import { ASSEMBLY_CACHE_DIR, synthesizeLocalStackCached } from '../../../emulator/synthesize.js';
+import { resourcesOfType } from '../../../emulator/template.js';
 
 // Synthesis bundles four functions with esbuild: allow for a slow machine.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -20,20 +20,26 @@ const BUDGET: Record<string, number> = {
 };
 
 const bundles = new Map<string, string>();
+let ownCopy: string | undefined;
+afterAll(() => {
+  if (ownCopy) rmSync(ownCopy, { recursive: true, force: true });
+});
 
-beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
-  new WebhookStack(app, STACK_NAME, { profile: resolveProfile('local', {}) });
-  const assembly = app.synth();
-  const template = assembly.getStackByName(STACK_NAME).template as {
-    Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
-  };
-  for (const [id, resource] of Object.entries(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
+beforeAll(async () => {
+  // The assembly the test run's emulators use (synthesized if nothing reused it yet): the
+  // bundles do not depend on the profile's settings, only on the code and the build.
+  const { template, assemblyDir, temporary } = await synthesizeLocalStackCached({
+    cacheDir: ASSEMBLY_CACHE_DIR,
+    env: { ...process.env, ...TEST_STACK_ENV },
+  });
+  // Another run wrote the entry first: this copy is this file's own.
+  if (temporary) ownCopy = assemblyDir;
+  for (const [id, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const name = Object.keys(BUDGET).find((prefix) => id.startsWith(prefix));
     const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (!name || !assetPath) throw new Error(`unexpected function ${id} (asset ${assetPath})`);
-    bundles.set(name, readFileSync(join(assembly.directory, assetPath, 'index.mjs'), 'utf8'));
+    if (!name || typeof assetPath !== 'string')
+      throw new Error(`unexpected function ${id} (asset ${assetPath})`);
+    bundles.set(name, readFileSync(join(assemblyDir, assetPath, 'index.mjs'), 'utf8'));
   }
 }, SYNTH_TIMEOUT_MS);
 

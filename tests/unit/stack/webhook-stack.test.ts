@@ -3,8 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
+import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
 
-// Synthesis bundles three functions with esbuild: allow for a slow machine.
+// Synthesis without bundling (the template is the same; see ./synth-context.ts), on a slow machine.
 const SYNTH_TIMEOUT_MS = 120_000;
 
 const PROFILES: readonly ProfileName[] = ['local', 'aws'];
@@ -17,7 +18,7 @@ const DEV_ENV = {
 };
 
 function synth(profile: ProfileName, env: Record<string, string>): Template {
-  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({ context: TEMPLATE_ONLY_CONTEXT });
   const stack = new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, env) });
   return Template.fromStack(stack);
 }

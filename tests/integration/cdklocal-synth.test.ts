@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { STACK_NAME } from '../../../stack/webhook-stack.js';
-import { compose, ROOT } from './compose-file.js';
+import { STACK_NAME } from '../../stack/webhook-stack.js';
+import { compose, ROOT } from '../unit/deploy/compose-file.js';
 
 /*
  * `cdklocal synth`, exactly as the compose deployer will run cdklocal (its environment, the
