@@ -11,6 +11,12 @@ import { buildApiGateway, type HttpRoute } from './api-gateway.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { parseEventPattern } from './event-pattern.js';
+import {
+  buildFunctionUrl,
+  DEFAULT_FUNCTION_URL_PORT,
+  functionUrlId,
+  functionUrlPorts,
+} from './function-url.js';
 import { registerLambdaInvokeApi } from './lambda-invoke-api.js';
 import { type FunctionDefinition, LambdaFunction, type LogSink } from './lambda-runtime.js';
 import {
@@ -36,6 +42,8 @@ export interface EmulatorOptions {
   readonly apiPort?: number;
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  /** The first function URL's own port (3002 by default, 0 a free one); any other URL's is free. */
+  readonly functionUrlPort?: number;
   /** Where DynamoDB Local keeps its data and the stream checkpoints; undefined keeps all in memory. */
   readonly dataDir?: string;
   /** Environment the stack is synthesized with (FAULT_INJECTION, secrets, LOG_LEVEL). */
@@ -163,10 +171,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     const { template, stackName, assemblyDir } = synthesized;
     const naming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
+    // Each function URL on its own port, as each has its own host on AWS.
+    const urlPorts = await functionUrlPorts(
+      template,
+      options.functionUrlPort ?? DEFAULT_FUNCTION_URL_PORT,
+      log,
+    );
     const resources = await provision(
       template,
       { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient },
-      { ...naming, apiUrl: endpoints.api, log },
+      {
+        ...naming,
+        apiUrl: endpoints.api,
+        functionUrls: new Map(
+          [...urlPorts].map(([logicalId, port]) => [logicalId, `http://127.0.0.1:${port}/`]),
+        ),
+        log,
+      },
     );
     const resolve_ = resolver(resources, naming);
     // Outputs, as describe-stacks would show them.
@@ -344,6 +365,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         );
       },
     });
+    // Function URLs → their functions.
+    const functionUrls = [...urlPorts].map(([logicalId, port]) => {
+      const target = template.Resources[logicalId]?.Properties?.TargetFunctionArn;
+      const fn = findFunction(functions, resources, resolve_.string(target));
+      const urlId = functionUrlId(logicalId, LOCAL_ACCOUNT_ID, LOCAL_REGION);
+      return { port, app: buildFunctionUrl({ fn, urlId, region: LOCAL_REGION, log }) };
+    });
     // EventBridge schedules → their target functions.
     for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Events::Rule')) {
       const props = resource.Properties ?? {};
@@ -388,6 +416,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // Unwound in reverse: the API stops taking webhooks first, then the event sources, the
     // functions and the storage.
     stops.push(() => api.close());
+    for (const { port, app } of functionUrls) {
+      await app.listen({ port, host: '127.0.0.1' });
+      stops.push(() => app.close());
+    }
 
     return { endpoints, outputs, template, synthesis, stop: stopAll };
   } catch (error) {

@@ -34,6 +34,8 @@ export interface ProvisionOptions {
   readonly region: string;
   readonly accountId: string;
   readonly apiUrl: string;
+  /** The URL each served function URL (`AWS::Lambda::Url`, by logical id) answers on. */
+  readonly functionUrls?: ReadonlyMap<string, string>;
   readonly log: Logger;
 }
 
@@ -151,6 +153,17 @@ export async function provision(
       }
       case 'AWS::ApiGatewayV2::Api':
         return { ref: logicalId, attributes: { ApiEndpoint: options.apiUrl, ApiId: logicalId } };
+      case 'AWS::Lambda::Url': {
+        const url = options.functionUrls?.get(logicalId);
+        const functionArn = resolveString(props.TargetFunctionArn, context);
+        // Without a URL (not emulated, see function-url.ts) a FunctionUrl output cannot resolve.
+        return {
+          ref: functionArn,
+          attributes: url
+            ? { FunctionUrl: url, FunctionArn: functionArn }
+            : { FunctionArn: functionArn },
+        };
+      }
       case 'AWS::ApiGatewayV2::Integration':
       case 'AWS::ApiGatewayV2::Route':
       case 'AWS::Lambda::EventSourceMapping':

@@ -104,6 +104,7 @@ const tap = new FunctionLogTap();
 const quietNotifications = { onNotification: () => {} };
 const emulator = await startEmulator({
   apiPort: 0,
+  functionUrlPort: 0,
   dynamodbPort: 0,
   sqsPort: 0,
   // Only what the bench needs: fault injection for the failure path, the stack's default

@@ -31,6 +31,7 @@ const LOCALSTACK_PLACEHOLDER_API_URL =
 
 const emulator = await startEmulator({
   apiPort: 0,
+  functionUrlPort: 0,
   dynamodbPort: 0,
   sqsPort: 0,
   env: { ...process.env, FAULT_INJECTION: '1', LOG_LEVEL: 'warn' },

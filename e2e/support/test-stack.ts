@@ -70,6 +70,7 @@ async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
   const emulator = await startEmulator({
     onNotification: (notification) => notifications.push(notification),
     apiPort: 0,
+    functionUrlPort: 0,
     dynamodbPort: 0,
     sqsPort: 0,
     env: { ...process.env, FAULT_INJECTION: '1', LOG_LEVEL: 'info' },
