@@ -159,9 +159,10 @@ async function invoke(request: FastifyRequest, reply: FastifyReply, options: Fun
       method: request.method,
       url: request.url,
       // Repeated headers as sent, for the event to join with commas as Lambda does (Node.js
-      // joins them with ", "); cookies as Node.js joined them, for the event to split.
+      // joins them with ", "); cookies as Node.js joined them, for the event to split. An
+      // injected request (light-my-request) has no headersDistinct.
       headers: {
-        ...request.raw.headersDistinct,
+        ...(request.raw.headersDistinct ?? request.headers),
         ...(request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie }),
       },
       ...(request.body instanceof Buffer ? { body: request.body } : {}),
