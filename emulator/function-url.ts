@@ -146,7 +146,7 @@ export function buildFunctionUrl(options: FunctionUrlOptions): FastifyInstance {
     exposeHeadRoute: false,
     handler: (request, reply) => invoke(request, reply, options),
   });
-  // Fastify answers this itself only for a URL it cannot parse; every path is the function's.
+  // Every path is the function's; this answers only what the wildcard cannot match.
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send(gatewayErrorBody('route_not_found', 'Not Found')),
   );
