@@ -13,18 +13,19 @@ import { captureDependencies } from './capture-dependencies.js';
 export async function handler(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const provider =
-    event.pathParameters?.provider ??
-    providerOfRequest(event.requestContext.http.method, event.rawPath);
+  // A hand-made event (a direct Invoke) may lack what a gateway always sends.
+  const method = event.requestContext?.http?.method ?? '';
+  const rawPath = event.rawPath ?? '';
+  const provider = event.pathParameters?.provider ?? providerOfRequest(method, rawPath);
   if (provider === undefined) {
     // What the HTTP API answers for a route it does not have, in the same shape.
     logger.warn(
       {
         event: 'capture.rejected',
         status: 404,
-        code: 'route_not_found',
-        method: event.requestContext.http.method.slice(0, 16),
-        path: event.rawPath.slice(0, 128),
+        errorCode: 'route_not_found',
+        method: method.slice(0, 16),
+        path: rawPath.slice(0, 128),
       },
       'no such route',
     );

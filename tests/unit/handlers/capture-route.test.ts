@@ -70,6 +70,11 @@ describe('the capture handler behind a function URL', () => {
     },
   );
 
+  it('answers a hand-made event without a request context 404 too, rather than failing', async () => {
+    const response = await handler({} as Parameters<typeof handler>[0]);
+    expect(response.statusCode).toBe(404);
+  });
+
   it('takes the provider from the path parameter behind the HTTP API, whatever the raw path', async () => {
     // The HTTP API matched the route; its path parameter wins (a stage or mapping may prefix the path).
     const event = buildHttpApiEvent(
