@@ -117,7 +117,8 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function send(reply: FastifyReply, response: HttpApiResponse) {
+/** Sends a gateway response: headers in order, `set-cookie` once per cookie, the body. */
+export function send(reply: FastifyReply, response: HttpApiResponse) {
   reply.code(response.statusCode);
   const cookies: string[] = [];
   for (const [name, value] of response.headers) {

@@ -10,6 +10,12 @@ import { type Logger, pino } from 'pino';
 import { CheckpointStore } from './checkpoint-store.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { eventSources } from './event-sources.js';
+import {
+  buildFunctionUrl,
+  DEFAULT_FUNCTION_URL_PORT,
+  functionUrlId,
+  functionUrlPorts,
+} from './function-url.js';
 import { defaultLogSink, StackFunctions } from './functions.js';
 import { buildHttpApi } from './http-api.js';
 import type { GatewayErrorBody } from './http-api-response.js';
@@ -39,6 +45,8 @@ export interface EmulatorOptions {
   readonly apiPort?: number;
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  /** The first function URL's own port (3002 by default, 0 a free one); any other URL's is free. */
+  readonly functionUrlPort?: number;
   /** Where DynamoDB Local keeps its data and the stream checkpoints; undefined keeps all in memory. */
   readonly dataDir?: string;
   /** Environment the stack is synthesized with (FAULT_INJECTION, secrets, LOG_LEVEL). */
@@ -200,10 +208,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const { template, assemblyDir } = synthesized;
     const stackName = options.stackName ?? synthesized.stackName;
     const naming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
+    // Each function URL on its own port, as each has its own host on AWS.
+    const urlPorts = await functionUrlPorts(
+      template,
+      options.functionUrlPort ?? DEFAULT_FUNCTION_URL_PORT,
+      log,
+    );
     const resources = await provision(
       template,
       { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient },
-      { ...naming, apiUrl: endpoints.api, log },
+      {
+        ...naming,
+        apiUrl: endpoints.api,
+        functionUrls: new Map(
+          [...urlPorts].map(([logicalId, port]) => [logicalId, `http://127.0.0.1:${port}/`]),
+        ),
+        log,
+      },
     );
     const context: StackContext = {
       template,
@@ -239,6 +260,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       endpoints,
       ...(options.errorBody ? { errorBody: options.errorBody } : {}),
     });
+    // Function URLs → their functions.
+    const functionUrls = [...urlPorts].map(([logicalId, port]) => {
+      const target = template.Resources[logicalId]?.Properties?.TargetFunctionArn;
+      const fn = functions.resolved(context.resolve.string(target));
+      const urlId = functionUrlId(logicalId, LOCAL_ACCOUNT_ID, LOCAL_REGION);
+      const app = buildFunctionUrl({
+        fn,
+        urlId,
+        region: LOCAL_REGION,
+        log,
+        ...(options.errorBody ? { errorBody: options.errorBody } : {}),
+      });
+      return { port, app };
+    });
     for (const rule of startSchedules(context, functions)) stops.push(() => rule.stop());
     // SNS topics → a local inbox: a prominent line on stdout and the notifications file.
     const inboxes = await startTopicInboxes(
@@ -261,6 +296,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // Unwound in reverse: the API stops taking webhooks first, then the event sources, the
     // functions and the storage.
     stops.push(() => api.close());
+    for (const { port, app } of functionUrls) {
+      await app.listen({ port, host: '127.0.0.1' });
+      stops.push(() => app.close());
+    }
 
     return { endpoints, outputs, template, synthesis, stop: stopAll };
   } catch (error) {

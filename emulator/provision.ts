@@ -27,6 +27,8 @@ export interface ProvisionOptions {
   readonly region: string;
   readonly accountId: string;
   readonly apiUrl: string;
+  /** The URL each served function URL (`AWS::Lambda::Url`, by logical id) answers on. */
+  readonly functionUrls?: ReadonlyMap<string, string>;
   readonly log: Logger;
 }
 
@@ -68,6 +70,15 @@ const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
     ref: logicalId,
     attributes: { ApiEndpoint: options.apiUrl, ApiId: logicalId },
   }),
+  'AWS::Lambda::Url': async ({ options, context }, logicalId, props) => {
+    const url = options.functionUrls?.get(logicalId);
+    const functionArn = resolveString(props.TargetFunctionArn, context);
+    // Without a URL (not emulated, see function-url.ts) a FunctionUrl output cannot resolve.
+    return {
+      ref: functionArn,
+      attributes: { FunctionArn: functionArn, ...(url ? { FunctionUrl: url } : {}) },
+    };
+  },
   'AWS::ApiGatewayV2::Integration': async (_scope, logicalId) => ({
     ref: logicalId,
     attributes: {},

@@ -106,6 +106,7 @@ const quietNotifications = { onNotification: () => {} };
 const emulator = await startEmulator({
   ...RECEIVER_PRESENTATION,
   apiPort: 0,
+  functionUrlPort: 0,
   dynamodbPort: 0,
   sqsPort: 0,
   // Only what the bench needs: fault injection for the failure path, the stack's default

@@ -20,8 +20,11 @@ import { startFakeCloudFormation } from '../tools/rehearsal/fake-cloudformation.
  *     (SDK default chain, secrets from the environment), still against the emulator.
  *   REHEARSE_WITHOUT_API=1 npx tsx scripts/rehearse-remote-e2e.ts   LocalStack's free image: the
  *     ApiUrl output is the placeholder its CloudFormation leaves for the HTTP API it cannot
- *     create, so the suite (E2E_INGRESS=auto) invokes the capture function through the Lambda
- *     client and the emulator's Lambda Invoke API.
+ *     create, so the suite (E2E_INGRESS=auto) posts to the capture function's URL (the
+ *     CaptureFunctionUrl output, the emulator's function URL); with E2E_INGRESS=invoke it
+ *     invokes the function through the Lambda client and the emulator's Lambda Invoke API.
+ * The aws target's outputs have no CaptureFunctionUrl unless STACK_INGRESS asks for one, as the
+ * aws profile deploys none by default.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const target = process.env.E2E_TARGET === 'aws' ? 'aws' : 'localstack';
@@ -33,14 +36,21 @@ const LOCALSTACK_PLACEHOLDER_API_URL =
 const emulator = await startEmulator({
   ...RECEIVER_PRESENTATION,
   apiPort: 0,
+  functionUrlPort: 0,
   dynamodbPort: 0,
   sqsPort: 0,
   env: { ...process.env, FAULT_INJECTION: '1', LOG_LEVEL: 'warn' },
   logger: pino({ level: 'warn' }),
   functionLogs: () => {},
 });
+const { CaptureFunctionUrl, ...withoutFunctionUrl } = emulator.outputs;
+const awsWithoutUrl =
+  target === 'aws' &&
+  process.env.STACK_INGRESS !== 'both' &&
+  process.env.STACK_INGRESS !== 'function-url';
 const outputs = {
-  ...emulator.outputs,
+  ...withoutFunctionUrl,
+  ...(awsWithoutUrl || CaptureFunctionUrl === undefined ? {} : { CaptureFunctionUrl }),
   ...(withoutApi ? { ApiUrl: LOCALSTACK_PLACEHOLDER_API_URL } : {}),
 };
 const cfn = await startFakeCloudFormation(() => [

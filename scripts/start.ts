@@ -12,7 +12,8 @@ import { startSigningProxy } from '../tools/signing-proxy/server.js';
 
 /*
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.
- * API_PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), DATA_DIR (.data; `memory` for none).
+ * API_PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), FUNCTION_URL_PORT (3002),
+ * DATA_DIR (.data; `memory` for none).
  */
 const port = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -69,6 +70,7 @@ try {
     apiPort: port('API_PORT', 3000),
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sqsPort: port('SQS_PORT', 9324),
+    functionUrlPort: port('FUNCTION_URL_PORT', 3002),
     dataDir,
     // This receiver's error bodies and dead-webhook message; the emulator knows no application.
     ...RECEIVER_PRESENTATION,
@@ -89,6 +91,7 @@ try {
       `Webhook receiver ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  stack      ${emulator.synthesis.cached ? 'reused the assembly of an earlier run (nothing it depends on changed)' : `synthesized in ${(emulator.synthesis.ms / 1000).toFixed(1)} s`}`,
       `  API        ${endpoints.api}/api/webhooks/{stripe|bigcommerce}`,
+      `  fn URL     ${outputs.CaptureFunctionUrl ? `${outputs.CaptureFunctionUrl}api/webhooks/{stripe|bigcommerce}` : 'none (STACK_INGRESS=http-api)'}`,
       `  health     ${endpoints.api}/_emulator/health`,
       `  DynamoDB   ${endpoints.dynamodb}  table ${outputs.TableName}`,
       `  SQS/SNS    ${endpoints.sqs}`,
@@ -111,7 +114,7 @@ try {
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') {
     console.error(
-      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT, SQS_PORT or PROXY_PORT.`,
+      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT, SQS_PORT, FUNCTION_URL_PORT or PROXY_PORT.`,
     );
     process.exit(4);
   }

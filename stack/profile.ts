@@ -3,12 +3,27 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 export type ProfileName = 'local' | 'aws';
 
 /**
+ * How senders reach the capture function: API Gateway's HTTP API, a Lambda function URL (auth
+ * `NONE`: the provider's signature is the authentication, as it is behind the HTTP API), or both.
+ * Either way the function gets payload format 2.0 on `POST /api/webhooks/{provider}`.
+ */
+export type Ingress = 'http-api' | 'function-url' | 'both';
+
+const INGRESSES: readonly Ingress[] = ['http-api', 'function-url', 'both'];
+
+/**
  * What differs between running locally (embedded emulator, LocalStack) and on AWS: numbers,
  * never the shape of the stack. Local retries take seconds so a failing webhook is dead in
  * under half a minute; on AWS they leave room for a downstream outage to pass.
  */
 export interface Profile {
   readonly name: ProfileName;
+  /**
+   * `local`: both, so the embedded emulator serves the HTTP API as before and the function URL
+   * beside it, and LocalStack's free image (no API Gateway v2) still has a URL for senders.
+   * `aws`: the HTTP API (docs/deploy.md compares the two). `STACK_INGRESS` overrides either.
+   */
+  readonly ingress: Ingress;
   readonly captureTimeout: Duration;
   readonly processTimeout: Duration;
   /** At least the retry function's timeout (a Lambda requirement) and longer than the lease. */
@@ -81,6 +96,15 @@ function positiveInteger(value: string | undefined, fallback: number): number {
   return parsed;
 }
 
+function ingressSetting(value: string | undefined, fallback: Ingress): Ingress {
+  if (value === undefined || value.trim() === '') return fallback;
+  const ingress = value.trim() as Ingress;
+  if (!INGRESSES.includes(ingress)) {
+    throw new Error(`STACK_INGRESS must be ${INGRESSES.join(', ')}, not "${value}".`);
+  }
+  return ingress;
+}
+
 export function resolveProfile(
   name: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -88,6 +112,7 @@ export function resolveProfile(
   if (name === 'local') {
     return {
       name,
+      ingress: ingressSetting(env.STACK_INGRESS, 'both'),
       captureTimeout: Duration.seconds(10),
       processTimeout: Duration.seconds(5),
       failedQueueVisibilityTimeout: Duration.seconds(8),
@@ -117,6 +142,7 @@ export function resolveProfile(
   if (name === 'aws') {
     return {
       name,
+      ingress: ingressSetting(env.STACK_INGRESS, 'http-api'),
       captureTimeout: Duration.seconds(10),
       processTimeout: Duration.seconds(30),
       failedQueueVisibilityTimeout: Duration.seconds(180),

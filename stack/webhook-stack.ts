@@ -11,7 +11,12 @@ import {
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import {
+  FilterCriteria,
+  FilterRule,
+  FunctionUrlAuthType,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -24,12 +29,13 @@ import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import type { Profile } from './profile.js';
 import { provideProviderSecrets } from './provider-secrets.js';
 import { WebhookFunction } from './webhook-function.js';
+import { WEBHOOK_METHOD, WEBHOOK_ROUTE } from './webhook-route.js';
 
 export { STACK_NAME } from './stack-name.js';
+export { WEBHOOK_ROUTE } from './webhook-route.js';
 
 /** The failed queue's redrive policy: the third receive moves a message to the DLQ. */
 export const MAX_RECEIVE_COUNT = 2;
-export const WEBHOOK_ROUTE = '/api/webhooks/{provider}';
 
 /**
  * The table actions of the retry and sweep functions: every WebhookStore call they make is a
@@ -184,25 +190,34 @@ export class WebhookStack extends Stack {
       targets: [new LambdaFunction(sweepFn, { retryAttempts: 0 })],
     });
 
-    const api = new HttpApi(this, 'HttpApi', { description: 'Webhook ingress' });
-    api.addRoutes({
-      path: WEBHOOK_ROUTE,
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('CaptureIntegration', capture),
-    });
-    addAccessLog(
-      this,
-      api,
-      profile.name === 'aws' ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
-    );
+    if (profile.ingress !== 'function-url') {
+      const api = new HttpApi(this, 'HttpApi', { description: 'Webhook ingress' });
+      api.addRoutes({
+        path: WEBHOOK_ROUTE,
+        methods: [HttpMethod[WEBHOOK_METHOD]],
+        integration: new HttpLambdaIntegration('CaptureIntegration', capture),
+      });
+      addAccessLog(
+        this,
+        api,
+        profile.name === 'aws' ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
+      );
+      new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    }
+    if (profile.ingress !== 'http-api') {
+      // No IAM auth: senders cannot sign AWS requests; the provider's signature, checked by the
+      // capture function before it stores anything, is the authentication, as behind the HTTP
+      // API. The function routes on the raw path itself (services/handlers/capture.ts).
+      const functionUrl = capture.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+      new CfnOutput(this, 'CaptureFunctionUrl', { value: functionUrl.url });
+    }
 
     const deadLetterAlarm = new DeadLetterAlarm(this, 'DeadLetterAlarm', {
       deadLetterQueue,
       operatorTopic,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
-    // Where there is no HTTP API (LocalStack's free image), the e2e suite invokes this directly.
+    // The e2e suite can also invoke the capture function directly (E2E_INGRESS=invoke).
     new CfnOutput(this, 'CaptureFunctionName', { value: capture.functionName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'FailedQueueUrl', { value: failedQueue.queueUrl });

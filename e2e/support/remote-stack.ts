@@ -20,8 +20,8 @@ const REQUIRED_OUTPUTS = ['TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl'] a
  * The same TestStack as the embedded one, backed by a deployed stack: LocalStack (cdklocal) or
  * AWS (cdk deploy). The table and queues come from the stack's outputs; webhooks are signed
  * with the target's secrets and go in through the ingress `setting` picks (./ingress.ts): the
- * HTTP API (`ApiUrl`), or, where the target has no API Gateway v2 (LocalStack's free image),
- * Lambda Invoke on the capture function (`CaptureFunctionName`). There is no emulator here:
+ * HTTP API (`ApiUrl`), or, where the target has no API Gateway v2 (LocalStack's free image), the
+ * capture function's URL (`CaptureFunctionUrl`), or Lambda Invoke on it (`CaptureFunctionName`). There is no emulator here:
  * `logs` and `notifications` stay empty (on AWS they are in CloudWatch Logs and SNS), and tests
  * that need them run only where they are collected (see `TARGET` in ./target.ts).
  */
@@ -43,9 +43,11 @@ export async function startRemoteStack(
   // Said once per suite: which way this run's webhooks went in.
   pino({ base: { component: 'e2e' } }).info(
     { event: 'e2e.ingress', target, ...choice },
-    choice.ingress === 'api'
-      ? 'webhooks go to the HTTP API'
-      : 'webhooks go to the capture function through Lambda Invoke',
+    {
+      api: 'webhooks go to the HTTP API',
+      'function-url': "webhooks go to the capture function's URL",
+      invoke: 'webhooks go to the capture function through Lambda Invoke',
+    }[choice.ingress],
   );
 
   const config = remoteClientConfig(target);

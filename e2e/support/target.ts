@@ -34,13 +34,20 @@ export interface TargetCapabilities {
   /** The suite may start `npm start` itself (restart, sweeper, operator CLI): embedded only. */
   readonly localProcesses: boolean;
   /**
+   * The stack has a function URL on the capture function: the `local` profile (embedded,
+   * LocalStack) always; on AWS only when deployed with `STACK_INGRESS=function-url` or `both`,
+   * read from this environment as the deploy read it.
+   */
+  readonly functionUrl: boolean;
+  /**
    * Factor on every wait: Lambda containers on LocalStack and cold starts on AWS are slower than
    * the in-process emulator. `E2E_TIME_SCALE` overrides it.
    */
   readonly timeScale: number;
   /**
    * How webhooks reach the capture function (`E2E_INGRESS`, ./ingress.ts): `auto` (default) uses
-   * the HTTP API when the stack has one and invokes the function directly when it does not.
+   * the HTTP API when the stack has one, else the capture function's URL when it has one, else
+   * invokes the function directly.
    */
   readonly ingress: IngressSetting;
 }
@@ -54,6 +61,8 @@ export function capabilitiesOf(target: E2ETarget, env: Env = process.env): Targe
       target === 'embedded' || (target === 'localstack' && env.E2E_FAULT_INJECTION !== '0'),
     functionLogs: target === 'embedded',
     localProcesses: target === 'embedded',
+    functionUrl:
+      target !== 'aws' || env.STACK_INGRESS === 'function-url' || env.STACK_INGRESS === 'both',
     timeScale: Number.isFinite(scale) && scale > 0 ? scale : defaults[target],
     ingress: parseIngressSetting(env.E2E_INGRESS),
   };

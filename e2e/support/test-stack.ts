@@ -23,9 +23,9 @@ export interface ApiResponse {
 }
 
 export interface TestStack {
-  /** How webhooks reach the capture function on this run: the HTTP API or Lambda Invoke. */
+  /** How webhooks reach the capture function on this run: the HTTP API, its URL or Lambda Invoke. */
   readonly ingress: Ingress;
-  /** The API's base URL, or `lambda-invoke://<function>` for the invoke ingress. */
+  /** The API's or function URL's base URL, or `lambda-invoke://<function>` for the invoke ingress. */
   readonly apiUrl: string;
   /** `fetch` for `${apiUrl}/api/webhooks/{provider}` (give it to the signing proxy too). */
   readonly fetch: typeof fetch;
@@ -78,6 +78,7 @@ async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
     ...RECEIVER_PRESENTATION,
     onNotification: (notification) => notifications.push(notification),
     apiPort: 0,
+    functionUrlPort: 0,
     dynamodbPort: 0,
     sqsPort: 0,
     env: { ...process.env, ...TEST_STACK_ENV },

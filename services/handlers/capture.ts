@@ -1,14 +1,36 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { providerOfRequest } from '../../stack/webhook-route.js';
 import { toHttpError } from '../shared/http-errors.js';
 import { errorFields, logger } from '../shared/logger.js';
 import { captureWebhook } from '../webhooks/capture-webhook.js';
 import { captureDependencies } from './capture-dependencies.js';
 
-/** POST /api/webhooks/{provider}: verify, store, answer. */
+/**
+ * POST /api/webhooks/{provider}: verify, store, answer. Behind the HTTP API the route has matched
+ * and `{provider}` is a path parameter; a function URL sends every method and path with no path
+ * parameters, so the handler matches the raw path itself.
+ */
 export async function handler(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const provider = event.pathParameters?.provider ?? '';
+  // A hand-made event (a direct Invoke) may lack what a gateway always sends.
+  const method = event.requestContext?.http?.method ?? '';
+  const rawPath = event.rawPath ?? '';
+  const provider = event.pathParameters?.provider ?? providerOfRequest(method, rawPath);
+  if (provider === undefined) {
+    // What the HTTP API answers for a route it does not have, in the same shape.
+    logger.warn(
+      {
+        event: 'capture.rejected',
+        status: 404,
+        errorCode: 'route_not_found',
+        method: method.slice(0, 16),
+        path: rawPath.slice(0, 128),
+      },
+      'no such route',
+    );
+    return json(404, { error: { code: 'route_not_found', message: 'Not Found' } });
+  }
   const rawBody =
     event.body === undefined
       ? ''

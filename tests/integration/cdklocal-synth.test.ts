@@ -51,12 +51,26 @@ it('synthesizes the local profile offline, with the deployer environment', {
   ) as {
     Resources: Record<
       string,
-      { Type: string; Properties?: { Environment?: { Variables?: Record<string, string> } } }
+      {
+        Type: string;
+        Properties?: {
+          AuthType?: string;
+          Environment?: { Variables?: Record<string, string> };
+        };
+      }
     >;
+    Outputs?: Record<string, { Value: unknown }>;
   };
   const types = Object.values(template.Resources).map((r) => r.Type);
   expect(types).toContain('AWS::Lambda::Function');
   expect(types).toContain('AWS::ApiGatewayV2::Api');
+  // The free image has no API Gateway v2: senders and the compose signing proxy post to the
+  // capture function's URL, which the CaptureFunctionUrl output names (localstack/signing-proxy.sh).
+  const urls = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Url');
+  expect(urls.map(([, r]) => r.Properties?.AuthType)).toEqual(['NONE']);
+  expect(template.Outputs?.CaptureFunctionUrl?.Value).toEqual({
+    'Fn::GetAtt': [urls[0]![0], 'FunctionUrl'],
+  });
   // The deployer's FAULT_INJECTION reached the functions (the local profile reads it).
   const functions = Object.values(template.Resources).filter(
     (r) => r.Type === 'AWS::Lambda::Function',

@@ -18,7 +18,7 @@ if ((${#missing[@]} > 0)); then
 fi
 if ! grep -Eq '"apigatewayv2": *"(available|running)"' <<<"${health}"; then
   echo "webhook-receiver: no API Gateway v2 (HTTP API) in this LocalStack image; the stack" \
-    "deploys but its API is not served. The e2e suite invokes the capture function directly" \
-    "instead (E2E_INGRESS=auto). See docs/targets.md (LOCALSTACK_AUTH_TOKEN)." >&2
+    "deploys but its API is not served. Senders, the signing proxy and the e2e suite use the" \
+    "capture function's URL instead (the CaptureFunctionUrl output). See docs/targets.md." >&2
 fi
 echo "webhook-receiver: LocalStack ready"

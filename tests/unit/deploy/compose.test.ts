@@ -207,10 +207,16 @@ describe('DNS: asset uploads and API calls reach LocalStack', () => {
 });
 
 describe('the signing proxy and e2e services', () => {
-  it('runs the signing proxy server, aimed at the ApiUrl output, after the deploy', () => {
+  it("runs the signing proxy server, aimed at the capture function's URL (CaptureFunctionUrl output), after the deploy", () => {
     expect(service('signing-proxy').command).toEqual(['sh', 'localstack/signing-proxy.sh']);
     const text = script('localstack/signing-proxy.sh');
-    expect(text).toContain('npx tsx scripts/stack-outputs.ts --target localstack ApiUrl');
+    // The free image has no HTTP API, only the function URL: the proxy must not read ApiUrl.
+    const commands = text.split('\n').filter((line) => !line.trimStart().startsWith('#'));
+    expect(commands.join('\n')).toContain(
+      'RECEIVER_URL="$(npx tsx scripts/stack-outputs.ts --target localstack CaptureFunctionUrl)"',
+    );
+    expect(commands.join('\n')).not.toMatch(/\bApiUrl\b/);
+    // That the deployer's synth has the output: tests/unit/deploy/cdklocal-synth.test.ts.
     expect(text).toContain('exec npx tsx tools/signing-proxy/server.ts');
     expect(text).toMatch(/export RECEIVER_URL/);
     expect(service('signing-proxy').depends_on).toEqual({

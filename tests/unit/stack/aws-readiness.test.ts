@@ -30,11 +30,14 @@ interface PluginReport {
 const outdirs: string[] = [];
 
 /** Synthesizes as `cdk synth` does for AWS: with cdk-nag's AwsSolutions pack as a validation plugin. */
-function synthWithNag(profile: ProfileName): { template: Template; report: PluginReport } {
+function synthWithNag(
+  profile: ProfileName,
+  env: Record<string, string> = {},
+): { template: Template; report: PluginReport } {
   const outdir = mkdtempSync(join(tmpdir(), 'webhooks-nag-'));
   outdirs.push(outdir);
   const app = new App({ outdir, context: TEMPLATE_ONLY_CONTEXT });
-  new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, {}) });
+  new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, env) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws "Validation failed" (and prints each finding) on any unacknowledged error.
   const assembly = app.synth();
@@ -131,6 +134,21 @@ describe('cdk-nag AwsSolutions', () => {
       .flatMap((f) => f.violatingConstructs.map((c) => c.constructPath));
     expect(paths).toEqual(['WebhookReceiver/ProcessFunction/ServiceRole/DefaultPolicy/Resource']);
   });
+
+  it(
+    'finds nothing new in aws with a public function URL as well: nothing to acknowledge',
+    () => {
+      const withUrl = synthWithNag('aws', { STACK_INGRESS: 'both' });
+      expect(withUrl.template.findResources('AWS::Lambda::Url')).not.toEqual({});
+      expect(withUrl.report.conclusion).toBe('success');
+      expect(withUrl.report.violations).toEqual([]);
+      const rules = (r: PluginReport) => [
+        ...new Set((r.suppressedViolations ?? []).map((f) => f.ruleName)),
+      ];
+      expect(rules(withUrl.report)).toEqual(rules(aws.report));
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
   it('in local, acknowledges only that point-in-time recovery is off', () => {
     expect(local.report.violations).toEqual([]);

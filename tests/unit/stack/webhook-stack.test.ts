@@ -238,6 +238,7 @@ describe.each(PROFILES)('the %s profile', (name) => {
     const outputs = templ().toJSON().Outputs ?? {};
     for (const output of [
       'ApiUrl',
+      ...(name === 'local' ? ['CaptureFunctionUrl'] : []),
       'CaptureFunctionName',
       'TableName',
       'FailedQueueUrl',
@@ -256,10 +257,119 @@ describe.each(PROFILES)('the %s profile', (name) => {
   });
 });
 
-describe('the profiles differ in settings, not in shape', () => {
-  it('have exactly the same resource types', () => {
-    expect(resourceTypes(templates.aws)).toEqual(resourceTypes(templates.local));
+/** The function URL resource and its output, where the profile's ingress has one. */
+function functionUrlOf(templ: Template) {
+  const urls = Object.entries(templ.findResources('AWS::Lambda::Url'));
+  expect(urls).toHaveLength(1);
+  const [id, url] = urls[0]!;
+  return { id, props: url.Properties, output: templ.toJSON().Outputs?.CaptureFunctionUrl };
+}
+
+const captureId = (templ: Template) =>
+  Object.keys(templ.findResources('AWS::Lambda::Function')).find((id) =>
+    id.startsWith('CaptureFunction'),
+  )!;
+
+describe('the ingress (STACK_INGRESS)', () => {
+  /** Each profile with an ingress it does not have by default. */
+  let awsBoth: Template;
+  let localFunctionUrlOnly: Template;
+  beforeAll(() => {
+    awsBoth = synth('aws', { STACK_INGRESS: 'both' });
+    localFunctionUrlOnly = synth('local', { STACK_INGRESS: 'function-url' });
+  }, SYNTH_TIMEOUT_MS);
+
+  it('gives both profiles exactly the same resource types when their ingress is the same', () => {
+    expect(resourceTypes(awsBoth)).toEqual(resourceTypes(templates.local));
     expect(resourceTypes(templates.local)).toContain('AWS::SQS::QueuePolicy');
+  });
+
+  it('leaves the profiles different by default only in the function URL and its two permissions', () => {
+    const extra = [...resourceTypes(templates.local)];
+    for (const type of resourceTypes(templates.aws)) {
+      expect(extra, type).toContain(type);
+      extra.splice(extra.indexOf(type), 1);
+    }
+    expect(extra).toEqual([
+      'AWS::Lambda::Permission',
+      'AWS::Lambda::Permission',
+      'AWS::Lambda::Url',
+    ]);
+  });
+
+  it('is both in local: the HTTP API and a function URL with auth NONE on the capture function', () => {
+    const templ = templates.local;
+    expect(Object.keys(templ.findResources('AWS::ApiGatewayV2::Api'))).toHaveLength(1);
+    const url = functionUrlOf(templ);
+    expect(url.props).toEqual({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [captureId(templ), 'Arn'] },
+    });
+    expect(url.output).toEqual({ Value: { 'Fn::GetAtt': [url.id, 'FunctionUrl'] } });
+  });
+
+  it('lets anyone call that URL, and nothing else: no function but capture may be invoked through one', () => {
+    const templ = templates.local;
+    const fnArn = { 'Fn::GetAtt': [captureId(templ), 'Arn'] };
+    templ.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      FunctionUrlAuthType: 'NONE',
+      Principal: '*',
+      FunctionName: fnArn,
+    });
+    // Since October 2025 a public function URL needs lambda:InvokeFunction too, only through the URL.
+    templ.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      InvokedViaFunctionUrl: true,
+      Principal: '*',
+      FunctionName: fnArn,
+    });
+    const publicPermissions = Object.values(templ.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === '*',
+    );
+    expect(publicPermissions).toHaveLength(2);
+    for (const permission of publicPermissions) {
+      expect(permission.Properties.FunctionName).toEqual(fnArn);
+    }
+  });
+
+  it('is the HTTP API alone in aws: no function URL, no public permission, no URL output', () => {
+    const templ = templates.aws;
+    expect(templ.findResources('AWS::Lambda::Url')).toEqual({});
+    expect(
+      Object.values(templ.findResources('AWS::Lambda::Permission')).filter(
+        (p) => p.Properties.Principal === '*',
+      ),
+    ).toEqual([]);
+    expect(templ.toJSON().Outputs).not.toHaveProperty('CaptureFunctionUrl');
+    expect(templ.toJSON().Outputs).toHaveProperty('ApiUrl');
+  });
+
+  it('adds the function URL in aws when asked for both', () => {
+    expect(functionUrlOf(awsBoth).props.AuthType).toBe('NONE');
+    expect(awsBoth.toJSON().Outputs).toHaveProperty('ApiUrl');
+  });
+
+  it('drops the HTTP API, its access log and ApiUrl when asked for the function URL alone', () => {
+    const templ = localFunctionUrlOnly;
+    for (const type of [
+      'AWS::ApiGatewayV2::Api',
+      'AWS::ApiGatewayV2::Route',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::Logs::LogGroup',
+    ]) {
+      expect(templ.findResources(type), type).toEqual({});
+    }
+    expect(templ.toJSON().Outputs).not.toHaveProperty('ApiUrl');
+    expect(functionUrlOf(templ).output).toBeDefined();
+  });
+
+  it('refuses anything else, naming the variable and the choices', () => {
+    expect(() => resolveProfile('aws', { STACK_INGRESS: 'alb' })).toThrow(
+      'STACK_INGRESS must be http-api, function-url, both, not "alb".',
+    );
+    expect(resolveProfile('local', { STACK_INGRESS: ' ' }).ingress).toBe('both');
+    expect(resolveProfile('aws', {}).ingress).toBe('http-api');
   });
 });
 
