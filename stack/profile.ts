@@ -1,6 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+/*
+ * Numbers only: no aws-cdk-lib here, so the operator CLI, the bench, the sweeper and the functions
+ * import the profile without loading the CDK (seconds and days are plain numbers; the stack turns
+ * them into `Duration`s).
+ */
 
 export type ProfileName = 'local' | 'aws';
+
+/**
+ * The failed queue's redrive policy: the third receive moves a message to the DLQ. Part of the
+ * stack's shape (one attempt from the stream, two retries), so the same in every profile.
+ */
+export const MAX_RECEIVE_COUNT = 2;
 
 /**
  * What differs between running locally (embedded emulator, LocalStack) and on AWS: numbers,
@@ -9,11 +19,11 @@ export type ProfileName = 'local' | 'aws';
  */
 export interface Profile {
   readonly name: ProfileName;
-  readonly captureTimeout: Duration;
-  readonly processTimeout: Duration;
+  readonly captureTimeoutSeconds: number;
+  readonly processTimeoutSeconds: number;
   /** At least the retry function's timeout (a Lambda requirement) and longer than the lease. */
-  readonly failedQueueVisibilityTimeout: Duration;
-  readonly deadLetterRetention: Duration;
+  readonly failedQueueVisibilityTimeoutSeconds: number;
+  readonly deadLetterRetentionDays: number;
   /**
    * How long an attempt owns a webhook: longer than the processing functions' timeout (a live
    * attempt is never taken over) and shorter than the queue's visibility timeout (a crashed
@@ -22,6 +32,8 @@ export interface Profile {
   readonly leaseSeconds: number;
   /** How long webhooks are kept, longer than any sender retries (Stripe: three days). */
   readonly retentionDays: number;
+  /** Capture refuses bodies over this many bytes (413 payload_too_large). */
+  readonly maxPayloadBytes: number;
   readonly streamRetryAttempts: number;
   /**
    * How many records of one stream batch the process function runs at once. On AWS all of a
@@ -33,10 +45,13 @@ export interface Profile {
   readonly logLevel: string;
   /** Test hook for the failure path; never on in `aws` (asserted on the template). */
   readonly faultInjection: boolean;
-  readonly removalPolicy: RemovalPolicy;
+  /** Keep the table and the dead letter queue when the stack is deleted (`aws`), or not. */
+  readonly retainData: boolean;
+  /** Access log retention of the HTTP API, in days. */
+  readonly accessLogRetentionDays: number;
   /** The sweeper's schedule and how long before it calls a webhook stuck. */
   readonly sweep: {
-    readonly every: Duration;
+    readonly everyMinutes: number;
     readonly processingGraceSeconds: number;
     readonly failedAfterSeconds: number;
     readonly receivedAfterSeconds: number;
@@ -72,6 +87,65 @@ export const LOCAL_DEFAULT_SECRETS = {
   standardWebhooks: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
 } as const;
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The numbers of a deployed stack; also the defaults a function falls back on (function-settings.ts). */
+export const AWS_PROFILE: Profile = {
+  name: 'aws',
+  captureTimeoutSeconds: 10,
+  processTimeoutSeconds: 30,
+  failedQueueVisibilityTimeoutSeconds: 180,
+  deadLetterRetentionDays: 14,
+  leaseSeconds: 60,
+  retentionDays: 30,
+  maxPayloadBytes: 256 * 1024,
+  streamRetryAttempts: 10,
+  streamRecordConcurrency: 10,
+  logLevel: 'info',
+  faultInjection: false,
+  retainData: true,
+  accessLogRetentionDays: 30,
+  sweep: {
+    everyMinutes: 5,
+    processingGraceSeconds: 120,
+    failedAfterSeconds: 900,
+    receivedAfterSeconds: 900,
+  },
+  secretParameters: SECRET_PARAMETER_NAMES,
+};
+
+function localProfile(env: Env): Profile {
+  return {
+    name: 'local',
+    captureTimeoutSeconds: 10,
+    processTimeoutSeconds: 5,
+    failedQueueVisibilityTimeoutSeconds: 8,
+    deadLetterRetentionDays: 14,
+    leaseSeconds: 6,
+    retentionDays: 7,
+    maxPayloadBytes: AWS_PROFILE.maxPayloadBytes,
+    streamRetryAttempts: 10,
+    streamRecordConcurrency: positiveInteger(env.STREAM_RECORD_CONCURRENCY, 1),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    faultInjection: env.FAULT_INJECTION === '1',
+    retainData: false,
+    accessLogRetentionDays: 7,
+    sweep: {
+      everyMinutes: 1,
+      processingGraceSeconds: 10,
+      failedAfterSeconds: 30,
+      receivedAfterSeconds: 60,
+    },
+    localSecrets: {
+      stripe: env.STRIPE_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.stripe,
+      bigcommerce: env.BIGCOMMERCE_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.bigcommerce,
+      github: env.GITHUB_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.github,
+      shopify: env.SHOPIFY_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.shopify,
+      standardWebhooks: env.STANDARD_WEBHOOKS_SECRET || LOCAL_DEFAULT_SECRETS.standardWebhooks,
+    },
+  };
+}
+
 function positiveInteger(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === '') return fallback;
   const parsed = Number(value);
@@ -81,61 +155,13 @@ function positiveInteger(value: string | undefined, fallback: number): number {
   return parsed;
 }
 
-export function resolveProfile(
-  name: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Profile {
-  if (name === 'local') {
-    return {
-      name,
-      captureTimeout: Duration.seconds(10),
-      processTimeout: Duration.seconds(5),
-      failedQueueVisibilityTimeout: Duration.seconds(8),
-      deadLetterRetention: Duration.days(14),
-      leaseSeconds: 6,
-      retentionDays: 7,
-      streamRetryAttempts: 10,
-      streamRecordConcurrency: positiveInteger(env.STREAM_RECORD_CONCURRENCY, 1),
-      logLevel: env.LOG_LEVEL ?? 'info',
-      faultInjection: env.FAULT_INJECTION === '1',
-      removalPolicy: RemovalPolicy.DESTROY,
-      sweep: {
-        every: Duration.minutes(1),
-        processingGraceSeconds: 10,
-        failedAfterSeconds: 30,
-        receivedAfterSeconds: 60,
-      },
-      localSecrets: {
-        stripe: env.STRIPE_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.stripe,
-        bigcommerce: env.BIGCOMMERCE_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.bigcommerce,
-        github: env.GITHUB_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.github,
-        shopify: env.SHOPIFY_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.shopify,
-        standardWebhooks: env.STANDARD_WEBHOOKS_SECRET || LOCAL_DEFAULT_SECRETS.standardWebhooks,
-      },
-    };
-  }
-  if (name === 'aws') {
-    return {
-      name,
-      captureTimeout: Duration.seconds(10),
-      processTimeout: Duration.seconds(30),
-      failedQueueVisibilityTimeout: Duration.seconds(180),
-      deadLetterRetention: Duration.days(14),
-      leaseSeconds: 60,
-      retentionDays: 30,
-      streamRetryAttempts: 10,
-      streamRecordConcurrency: 10,
-      logLevel: 'info',
-      faultInjection: false,
-      removalPolicy: RemovalPolicy.RETAIN,
-      sweep: {
-        every: Duration.minutes(5),
-        processingGraceSeconds: 120,
-        failedAfterSeconds: 900,
-        receivedAfterSeconds: 900,
-      },
-      secretParameters: SECRET_PARAMETER_NAMES,
-    };
-  }
+/**
+ * The profile of that name. `local` reads the developer's environment (secrets, log level,
+ * fault injection, stream record concurrency); `aws` reads nothing, so a deployment never depends
+ * on the shell it was run from.
+ */
+export function resolveProfile(name: string, env: Env = process.env): Profile {
+  if (name === 'local') return localProfile(env);
+  if (name === 'aws') return AWS_PROFILE;
   throw new Error(`Unknown stack profile "${name}": use "local" or "aws".`);
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
@@ -20,15 +20,14 @@ import type { Construct } from 'constructs';
 import { ATTENTION_INDEX } from '../services/webhooks/webhook-store.js';
 import { addAccessLog } from './api-access-log.js';
 import { DeadLetterAlarm } from './dead-letter-alarm.js';
+import { functionEnvironment } from './function-settings.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
-import type { Profile } from './profile.js';
+import { MAX_RECEIVE_COUNT, type Profile } from './profile.js';
 import { provideProviderSecrets } from './provider-secrets.js';
 import { WebhookFunction } from './webhook-function.js';
 
+export { MAX_RECEIVE_COUNT } from './profile.js';
 export { STACK_NAME } from './stack-name.js';
-
-/** The failed queue's redrive policy: the third receive moves a message to the DLQ. */
-export const MAX_RECEIVE_COUNT = 2;
 export const WEBHOOK_ROUTE = '/api/webhooks/{provider}';
 
 /**
@@ -51,6 +50,8 @@ export class WebhookStack extends Stack {
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, props);
     const { profile } = props;
+    const removalPolicy = profile.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const processTimeout = Duration.seconds(profile.processTimeoutSeconds);
 
     const table = new Table(this, 'WebhooksTable', {
       partitionKey: { name: 'PK', type: AttributeType.STRING },
@@ -59,7 +60,7 @@ export class WebhookStack extends Stack {
       stream: StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: profile.name === 'aws' },
-      removalPolicy: profile.removalPolicy,
+      removalPolicy,
     });
     // Sparse: only STATUS items that need attention (not completed) carry these keys.
     table.addGlobalSecondaryIndex({
@@ -70,14 +71,14 @@ export class WebhookStack extends Stack {
     });
 
     const deadLetterQueue = new Queue(this, 'DeadWebhooksQueue', {
-      retentionPeriod: profile.deadLetterRetention,
+      retentionPeriod: Duration.days(profile.deadLetterRetentionDays),
       // Dead webhooks wait here for a redrive; deleting the stack must not drop them on AWS.
-      removalPolicy: profile.removalPolicy,
+      removalPolicy,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
     const failedQueue = new Queue(this, 'FailedWebhooksQueue', {
-      visibilityTimeout: profile.failedQueueVisibilityTimeout,
+      visibilityTimeout: Duration.seconds(profile.failedQueueVisibilityTimeoutSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
@@ -88,26 +89,26 @@ export class WebhookStack extends Stack {
       enforceSSL: true,
     });
 
-    const common: Record<string, string> = {
-      TABLE_NAME: table.tableName,
-      RETENTION_DAYS: String(profile.retentionDays),
-      LOG_LEVEL: profile.logLevel,
-      STACK_PROFILE: profile.name,
-      ...(profile.faultInjection ? { FAULT_INJECTION: '1' } : {}),
+    // What each function reads, written through the settings contract (function-settings.ts).
+    const common = {
+      tableName: table.tableName,
+      retentionDays: profile.retentionDays,
+      logLevel: profile.logLevel,
+      faultInjection: profile.faultInjection,
     };
-    const processing: Record<string, string> = {
+    const processing = {
       ...common,
-      FAILED_QUEUE_URL: failedQueue.queueUrl,
-      OPERATOR_TOPIC_ARN: operatorTopic.topicArn,
-      LEASE_SECONDS: String(profile.leaseSeconds),
-      MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+      failedQueueUrl: failedQueue.queueUrl,
+      operatorTopicArn: operatorTopic.topicArn,
+      leaseSeconds: profile.leaseSeconds,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
     };
 
     const capture = new WebhookFunction(this, 'CaptureFunction', {
       handler: 'capture',
       description: 'Verifies and stores incoming webhooks',
-      timeout: profile.captureTimeout,
-      environment: common,
+      timeout: Duration.seconds(profile.captureTimeoutSeconds),
+      environment: functionEnvironment({ ...common, maxPayloadBytes: profile.maxPayloadBytes }),
     });
     // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
     grantTableActions(capture, table.tableArn, ['dynamodb:PutItem']);
@@ -116,11 +117,11 @@ export class WebhookStack extends Stack {
     const processFn = new WebhookFunction(this, 'ProcessFunction', {
       handler: 'process',
       description: 'First processing attempt, from the table stream',
-      timeout: profile.processTimeout,
-      environment: {
+      timeout: processTimeout,
+      environment: functionEnvironment({
         ...processing,
-        STREAM_RECORD_CONCURRENCY: String(profile.streamRecordConcurrency),
-      },
+        streamRecordConcurrency: profile.streamRecordConcurrency,
+      }),
     });
     // Conditionally updates items, nothing else (services/webhooks/webhook-store.ts): claim
     // (from received it reads nothing: a failed condition returns the item), finish,
@@ -149,8 +150,8 @@ export class WebhookStack extends Stack {
     const retryFn = new WebhookFunction(this, 'RetryFunction', {
       handler: 'retry',
       description: 'Retries failed webhooks from the failed queue; marks the last failure dead',
-      timeout: profile.processTimeout,
-      environment: processing,
+      timeout: processTimeout,
+      environment: functionEnvironment(processing),
     });
     // The same calls as the process function, and two reads (GetItem): claim from failed reads
     // the status first, and getWebhook a message that carries only the webhook's id.
@@ -165,13 +166,13 @@ export class WebhookStack extends Stack {
     const sweepFn = new WebhookFunction(this, 'SweepFunction', {
       handler: 'sweep',
       description: 'Re-enqueues webhooks stuck past their lease, lost from the queue or the stream',
-      timeout: profile.processTimeout,
-      environment: {
+      timeout: processTimeout,
+      environment: functionEnvironment({
         ...processing,
-        SWEEP_PROCESSING_GRACE_SECONDS: String(profile.sweep.processingGraceSeconds),
-        SWEEP_FAILED_AFTER_SECONDS: String(profile.sweep.failedAfterSeconds),
-        SWEEP_RECEIVED_AFTER_SECONDS: String(profile.sweep.receivedAfterSeconds),
-      },
+        sweepProcessingGraceSeconds: profile.sweep.processingGraceSeconds,
+        sweepFailedAfterSeconds: profile.sweep.failedAfterSeconds,
+        sweepReceivedAfterSeconds: profile.sweep.receivedAfterSeconds,
+      }),
     });
     // listAttention queries the attention index, and only that index; requeue and markEnqueued
     // update, getWebhook reads (services/webhooks/sweep-webhooks.ts).
@@ -180,7 +181,7 @@ export class WebhookStack extends Stack {
     failedQueue.grantSendMessages(sweepFn);
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the sweeper',
-      schedule: Schedule.rate(profile.sweep.every),
+      schedule: Schedule.rate(Duration.minutes(profile.sweep.everyMinutes)),
       targets: [new LambdaFunction(sweepFn, { retryAttempts: 0 })],
     });
 
@@ -190,11 +191,7 @@ export class WebhookStack extends Stack {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('CaptureIntegration', capture),
     });
-    addAccessLog(
-      this,
-      api,
-      profile.name === 'aws' ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
-    );
+    addAccessLog(this, api, accessLogRetention(profile.accessLogRetentionDays));
 
     const deadLetterAlarm = new DeadLetterAlarm(this, 'DeadLetterAlarm', {
       deadLetterQueue,
@@ -213,6 +210,15 @@ export class WebhookStack extends Stack {
     // Last, so it sees every resource above.
     acknowledgeNagFindings(this, profile.name);
   }
+}
+
+/** CloudWatch Logs takes only some retention periods; the profile names one of them. */
+function accessLogRetention(days: number): RetentionDays {
+  const retention = Object.values(RetentionDays).find((value) => value === days);
+  if (retention === undefined) {
+    throw new Error(`CloudWatch Logs cannot keep logs for ${days} days; pick one of its periods.`);
+  }
+  return retention as RetentionDays;
 }
 
 /** Exactly these DynamoDB actions on exactly this table or index ARN; no `index/*`, no `*`. */
