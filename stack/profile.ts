@@ -56,36 +56,19 @@ export interface Profile {
     readonly failedAfterSeconds: number;
     readonly receivedAfterSeconds: number;
   };
-  /** Provider secrets for the local profile only; see `secretsFor`. */
-  readonly localSecrets?: {
-    readonly stripe: string;
-    readonly bigcommerce: string;
-    readonly github: string;
-    readonly shopify: string;
-    readonly standardWebhooks: string;
-  };
   /**
-   * The `aws` profile's provider secrets: names of SSM SecureString parameters, which the
-   * operator creates before deploying (docs/deploy.md). Only the names reach the template.
+   * Where the functions get the provider secrets (stack/provider-secrets.ts): `environment` puts
+   * the values themselves into capture's environment (`local`: development defaults, not secret);
+   * `ssm` only the names of SSM SecureString parameters, which the operator creates before
+   * deploying (docs/deploy.md).
    */
-  readonly secretParameters?: { readonly stripe: string; readonly bigcommerce: string };
+  readonly secretsFrom: 'environment' | 'ssm';
+  /**
+   * `local` only: provider secrets set in the developer's shell (every `*_SECRET` variable, since
+   * each provider's secret variable ends so), which replace the development defaults.
+   */
+  readonly secretOverrides?: Readonly<Record<string, string>>;
 }
-
-/** Where the `aws` profile looks for the provider secrets in SSM Parameter Store. */
-export const SECRET_PARAMETER_NAMES = {
-  stripe: '/webhook-receiver/stripe-webhook-secret',
-  bigcommerce: '/webhook-receiver/bigcommerce-client-secret',
-} as const;
-
-/** Local development secrets: not secret, documented in the README and .env.example. */
-export const LOCAL_DEFAULT_SECRETS = {
-  stripe: 'whsec_local_stripe_dev_secret',
-  bigcommerce: 'local_bigcommerce_client_secret',
-  github: 'github_local_webhook_secret',
-  shopify: 'shopify_local_client_secret',
-  /** `whsec_` + base64 of the 32 bytes "local-standard-webhooks-dev-key!". */
-  standardWebhooks: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
-} as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -111,7 +94,7 @@ export const AWS_PROFILE: Profile = {
     failedAfterSeconds: 900,
     receivedAfterSeconds: 900,
   },
-  secretParameters: SECRET_PARAMETER_NAMES,
+  secretsFrom: 'ssm',
 };
 
 function localProfile(env: Env): Profile {
@@ -136,13 +119,12 @@ function localProfile(env: Env): Profile {
       failedAfterSeconds: 30,
       receivedAfterSeconds: 60,
     },
-    localSecrets: {
-      stripe: env.STRIPE_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.stripe,
-      bigcommerce: env.BIGCOMMERCE_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.bigcommerce,
-      github: env.GITHUB_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.github,
-      shopify: env.SHOPIFY_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.shopify,
-      standardWebhooks: env.STANDARD_WEBHOOKS_SECRET || LOCAL_DEFAULT_SECRETS.standardWebhooks,
-    },
+    secretsFrom: 'environment',
+    secretOverrides: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] => entry[0].endsWith('_SECRET') && !!entry[1],
+      ),
+    ),
   };
 }
 

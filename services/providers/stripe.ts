@@ -3,7 +3,13 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../shared/errors.js';
-import type { SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
+import type {
+  ProviderDescriptor,
+  SignInput,
+  SyncProvider,
+  VerifiedEvent,
+  VerifyInput,
+} from './provider.js';
 import { StripeSignatureVerificationError, webhooks } from './stripe-webhooks.js';
 
 const SIGNATURE_HEADER = 'stripe-signature';
@@ -249,4 +255,26 @@ function epochSecondsToIso(value: unknown): string | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The stripe sender: see ProviderDescriptor. */
+export const stripe: ProviderDescriptor<'stripe', SyncProvider> = {
+  name: 'stripe',
+  secret: {
+    variable: 'STRIPE_WEBHOOK_SECRET',
+    parameterName: '/webhook-receiver/stripe-webhook-secret',
+    localDefault: 'whsec_local_stripe_dev_secret',
+    optional: false,
+  },
+  create: (secrets) => createStripeProvider({ secrets }),
+  eventIdOf: (rawBody, _headers) => bodyId(rawBody),
+};
+
+function bodyId(rawBody: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(rawBody);
+    return isRecord(parsed) && typeof parsed.id === 'string' ? parsed.id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,11 +5,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ProfileName,
-  resolveProfile,
-  SECRET_PARAMETER_NAMES,
-} from '../../../stack/profile.js';
+import { PROVIDER_REGISTRY } from '../../../services/providers/registry.js';
+import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
 
 // Synthesis bundles every function with esbuild: allow for a slow machine.
@@ -161,8 +158,8 @@ describe('provider secrets on AWS come from SSM Parameter Store', () => {
     const capture = resources(aws.template)[functionId(aws.template, 'CaptureFunction')]!;
     const variables = capture.Properties!.Environment!.Variables!;
     expect(variables).toMatchObject({
-      STRIPE_WEBHOOK_SECRET_PARAMETER: SECRET_PARAMETER_NAMES.stripe,
-      BIGCOMMERCE_CLIENT_SECRET_PARAMETER: SECRET_PARAMETER_NAMES.bigcommerce,
+      STRIPE_WEBHOOK_SECRET_PARAMETER: PROVIDER_REGISTRY.stripe.secret.parameterName!,
+      BIGCOMMERCE_CLIENT_SECRET_PARAMETER: PROVIDER_REGISTRY.bigcommerce.secret.parameterName!,
     });
     expect(variables).not.toHaveProperty('STRIPE_WEBHOOK_SECRET');
     expect(variables).not.toHaveProperty('BIGCOMMERCE_CLIENT_SECRET');
@@ -175,8 +172,8 @@ describe('provider secrets on AWS come from SSM Parameter Store', () => {
     expect(ssm).toHaveLength(1);
     expect(ssm[0]).toMatchObject({ Effect: 'Allow', Action: SSM_ACTIONS });
     expect(ssm[0]!.Resource).toEqual([
-      parameterArn(SECRET_PARAMETER_NAMES.stripe),
-      parameterArn(SECRET_PARAMETER_NAMES.bigcommerce),
+      parameterArn(PROVIDER_REGISTRY.stripe.secret.parameterName!),
+      parameterArn(PROVIDER_REGISTRY.bigcommerce.secret.parameterName!),
     ]);
   });
 
