@@ -176,8 +176,8 @@ export function createGitHubProvider(opts: GitHubProviderOptions): Provider {
 
 /** GitHub's event names: `push`, `pull_request`, `check_run`, … */
 const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-/** Delivery ids are GUIDs; accept any short opaque token, never control characters. */
-const DELIVERY_ID = /^[\x21-\x7e]{1,128}$/;
+/** Delivery ids are GUIDs; accept any opaque token, never control characters (length: limits.ts). */
+const DELIVERY_ID = /^[\x21-\x7e]+$/;
 
 function toVerifiedEvent(headers: Headers, rawBody: string, receivedAt: Date): VerifiedEvent {
   const delivery = headers[DELIVERY_HEADER];

@@ -1,6 +1,7 @@
 import { ConfigurationError, UnknownProviderError } from '../shared/errors.js';
 import { bigcommerce } from './bigcommerce.js';
 import { github } from './github.js';
+import { withSharedLimits } from './limits.js';
 import type { Provider, ProviderDescriptor } from './provider.js';
 import { shopify } from './shopify.js';
 import { standardWebhooks } from './standard-webhooks.js';
@@ -38,7 +39,7 @@ export type ProviderSecrets = Readonly<Record<string, readonly string[] | undefi
 /**
  * The configured providers: every required one, and an optional one (GitHub, Shopify, Standard
  * Webhooks) only when it has a secret, so a deployment that does not use it answers 404
- * unknown_provider for it.
+ * unknown_provider for it. Each verifies through the limits every provider shares (limits.ts).
  * @throws ConfigurationError when a required provider has no secret, or a secret is unusable.
  */
 export function createProviders(
@@ -55,7 +56,7 @@ export function createProviders(
         { context: { provider: descriptor.name, setting: descriptor.secret.variable } },
       );
     }
-    providers.set(descriptor.name, descriptor.create(list));
+    providers.set(descriptor.name, withSharedLimits(descriptor.create(list)));
   }
   return providers;
 }
