@@ -47,6 +47,17 @@ export interface Profile {
   readonly faultInjection: boolean;
   /** Keep the table and the dead letter queue when the stack is deleted (`aws`), or not. */
   readonly retainData: boolean;
+  /**
+   * Flood protection on AWS (docs/capacity.md): the webhook route's throttle (requests/s and
+   * burst; beyond it API Gateway answers 429 and the senders retry) and the capture function's
+   * reserved concurrency (at most that many run at once, and nothing else can take them).
+   * Absent locally, where nothing bills.
+   */
+  readonly flood?: {
+    readonly routeRateLimit: number;
+    readonly routeBurstLimit: number;
+    readonly captureReservedConcurrency: number;
+  };
   /** Access log retention of the HTTP API, in days. */
   readonly accessLogRetentionDays: number;
   /** The sweeper's schedule and how long before it calls a webhook stuck. */
@@ -87,6 +98,7 @@ export const AWS_PROFILE: Profile = {
   logLevel: 'info',
   faultInjection: false,
   retainData: true,
+  flood: { routeRateLimit: 250, routeBurstLimit: 500, captureReservedConcurrency: 50 },
   accessLogRetentionDays: 30,
   sweep: {
     everyMinutes: 5,

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AttributeType,
@@ -108,6 +108,10 @@ export class WebhookStack extends Stack {
       handler: 'capture',
       description: 'Verifies and stores incoming webhooks',
       timeout: Duration.seconds(profile.captureTimeoutSeconds),
+      // Bounds what an unsigned flood can run (and cost); the rest of the account keeps its share.
+      ...(profile.flood
+        ? { reservedConcurrentExecutions: profile.flood.captureReservedConcurrency }
+        : {}),
       environment: functionEnvironment({ ...common, maxPayloadBytes: profile.maxPayloadBytes }),
     });
     // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
@@ -192,6 +196,18 @@ export class WebhookStack extends Stack {
       integration: new HttpLambdaIntegration('CaptureIntegration', capture),
     });
     addAccessLog(this, api, accessLogRetention(profile.accessLogRetentionDays));
+    if (profile.flood) {
+      // Route throttling on the default stage: past it API Gateway answers 429 before any
+      // function runs, and the senders retry (docs/capacity.md: values and what they cost).
+      const stage = api.defaultStage?.node.defaultChild as CfnStage;
+      // RouteSettings is a JSON map in CloudFormation: its keys are written as CloudFormation spells them.
+      stage.routeSettings = {
+        [`POST ${WEBHOOK_ROUTE}`]: {
+          ThrottlingRateLimit: profile.flood.routeRateLimit,
+          ThrottlingBurstLimit: profile.flood.routeBurstLimit,
+        },
+      };
+    }
 
     const deadLetterAlarm = new DeadLetterAlarm(this, 'DeadLetterAlarm', {
       deadLetterQueue,

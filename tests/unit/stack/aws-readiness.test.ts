@@ -352,3 +352,37 @@ describe('the dead letter queue alarm', () => {
     expect(aws.template.toJSON().Outputs.DeadLetterAlarmName.Value).toEqual({ Ref: alarmId });
   });
 });
+
+describe('flood protection', () => {
+  const profile = resolveProfile('aws', {});
+
+  it('aws: throttles the webhook route with the profile rate and burst', () => {
+    const flood = profile.flood!;
+    aws.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      RouteSettings: {
+        'POST /api/webhooks/{provider}': {
+          ThrottlingRateLimit: flood.routeRateLimit,
+          ThrottlingBurstLimit: flood.routeBurstLimit,
+        },
+      },
+    });
+  });
+
+  it('aws: reserves the profile concurrency for the capture function, and only for it', () => {
+    const reserved = Object.entries(resources(aws.template))
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([, r]) => r.Properties?.ReservedConcurrentExecutions !== undefined)
+      .map(([id, r]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        r.Properties?.ReservedConcurrentExecutions,
+      ]);
+    expect(reserved).toEqual([['CaptureFunction', profile.flood!.captureReservedConcurrency]]);
+  });
+
+  it('local: neither (nothing bills, and the emulator applies neither)', () => {
+    const json = JSON.stringify(local.template.toJSON());
+    expect(json).not.toContain('ReservedConcurrentExecutions');
+    expect(json).not.toContain('RouteSettings');
+  });
+});
