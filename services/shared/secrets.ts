@@ -6,8 +6,8 @@ import { ConfigurationError } from './errors.js';
 /*
  * Provider secrets from SSM Parameter Store through Powertools' Parameters utility: it batches
  * the names (ten per GetParameters call), decrypts, and reports missing parameters. It costs the
- * capture bundle about 12 KB minified (measured with the stack's esbuild settings: 140 KB → 152
- * KB, within the 300 KB budget). The capture function keeps what it builds from them for the
+ * capture bundle about 12 KB minified (measured alone with the stack's esbuild settings; the
+ * whole capture bundle is about 154 KB, within its 300 KB budget). The capture function keeps what it builds from them for the
  * container's life (services/handlers/capture-dependencies.ts), so Powertools' own cache only
  * serves a retry after a failed build.
  */
