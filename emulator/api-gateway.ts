@@ -36,7 +36,15 @@ export interface ApiGatewayOptions {
  */
 export function buildApiGateway(options: ApiGatewayOptions): FastifyInstance {
   const gatewayErrorBody = options.errorBody ?? apiGatewayErrorBody;
-  const app = Fastify({ bodyLimit: MAX_REQUEST_BYTES, logger: false, return503OnClosing: true });
+  const app = Fastify({
+    bodyLimit: MAX_REQUEST_BYTES,
+    logger: false,
+    return503OnClosing: true,
+    // API Gateway hands a path parameter of any length to the function (capture answers 404
+    // unknown_provider in the receiver's shape); Fastify's own limit (100) would answer 414 with
+    // a body echoing the path. Node refuses a request line over its 16 KiB header limit first.
+    routerOptions: { maxParamLength: 16 * 1024 },
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

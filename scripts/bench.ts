@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/emulator.js';
+import { resolveProfile } from '../stack/profile.js';
 import { measureBundles } from '../tools/bench/bundle-sizes.js';
 import { CpuMeter, dynamodbLocalPid, perOperation } from '../tools/bench/cpu-accounting.js';
 import { formatProfileSummary, summarizeCpuProfile } from '../tools/bench/cpu-profile-summary.js';
@@ -61,7 +62,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 if (flags.profile && !process.env.BENCH_PROFILE_DIR) process.exit(await runProfiled());
 const mode = flags.quick ? 'quick' : 'full';
 const settings = BENCH_SETTINGS[mode];
-const RETENTION_DAYS = 7; // the local profile's
+// The bench stores into the embedded stack, which runs the local profile.
+const RETENTION_DAYS = resolveProfile('local', {}).retentionDays;
 
 const resultsFile = join(PROJECT_ROOT, 'bench', 'results.json');
 const previous = existsSync(resultsFile)

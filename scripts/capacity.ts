@@ -1,10 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AWS_PROFILE } from '../stack/profile.js';
 import type { BenchResults } from '../tools/bench/report.js';
 import {
   type Assumptions,
   type CapacityInputs,
   costPerMillion,
+  floodCost,
   formatNumber as fmt,
   limits,
   streamShardThroughput,
@@ -36,6 +38,8 @@ const ceilings = limits(inputs);
 const benchCeilings = bench ? limits(primary) : undefined;
 const first = ceilings[0]!;
 const usage = usagePerWebhook(measured);
+const flood = AWS_PROFILE.flood!;
+const floods = floodCost(inputs, flood);
 
 const out: string[] = [
   '# Capacity and cost on AWS',
@@ -84,6 +88,25 @@ const out: string[] = [
   'keeps answering 202 and the backlog waits in the stream (24 hours) and, for anything the stream loses, the sweeper.',
   `Lambda can also add at most ${inputs.quotas.lambdaScalingPer10Seconds.value} execution environments per function every 10 s, so a step from idle to a`,
   `few thousand webhooks/s takes tens of seconds to absorb; API Gateway's burst bucket (${inputs.quotas.apiGatewayAccountBurst.value}) and senders' retries cover it.`,
+  '',
+  '## Floods: route throttling and reserved concurrency',
+  '',
+  'Anyone can post to the webhook route; an unsigned request is refused by capture (401), but it still runs',
+  'API Gateway and Lambda. The `aws` profile (stack/profile.ts) bounds that:',
+  '',
+  '| setting | value | what it does |',
+  '| --- | ---: | --- |',
+  `| route throttle, rate | ${flood.routeRateLimit} requests/s | API Gateway answers 429 past it, before any function runs; below the first limit above (${fmt(first.webhooksPerSecond)} webhooks/s), so a burst is refused at the door rather than answered 503 after a function and DynamoDB ran |`,
+  `| route throttle, burst | ${flood.routeBurstLimit} requests | the token bucket: a sale or a redelivery wave of up to ${flood.routeBurstLimit} at once passes |`,
+  `| capture reserved concurrency | ${flood.captureReservedConcurrency} | at most ${flood.captureReservedConcurrency} captures run at once, and the process, retry and sweep functions always keep the rest of the account's ${inputs.quotas.lambdaAccountConcurrency.value}; at ${inputs.assumptions.captureDurationMs} ms per capture that sustains ${fmt(floods.reservedSustainsPerSecond)} requests/s, above the route throttle, so it binds only when captures slow down (DynamoDB stalls) |`,
+  '',
+  `What a flood costs: at the throttle, ${fmt(floods.requestsPerSecond)} refused requests/s cost about ${usd(floods.usdPerHour)} an hour (API request, a capture invocation of ${inputs.assumptions.captureDurationMs} ms, its log lines); without the throttle, at the account's ${fmt(inputs.quotas.apiGatewayAccountRps.value)} requests/s, ${usd(floods.usdPerHourUnthrottled)} an hour, and the flood would take the account's whole API Gateway share from every other API.`,
+  '',
+  'What they cost legitimate traffic: past the throttle senders get 429. Stripe, BigCommerce, Shopify and Standard',
+  "Webhooks senders retry (hours to days), so nothing is lost; **GitHub does not retry** (redeliver from the hook's",
+  "settings). Reserved concurrency is free, but it is taken from the account's unreserved pool, which AWS keeps at",
+  `100 or more: an account whose concurrency quota is below ${flood.captureReservedConcurrency + 100} (new accounts can start at 10) cannot deploy the stack until the quota is raised.`,
+  'Raise both with the traffic you expect (stack/profile.ts), keeping the throttle under the first limit above.',
   '',
   '## Assumptions',
   '',

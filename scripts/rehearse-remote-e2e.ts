@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startEmulator } from '../emulator/emulator.js';
-import { LOCAL_DEFAULT_SECRETS } from '../stack/profile.js';
+import { PROVIDER_REGISTRY } from '../services/providers/registry.js';
 import { STACK_NAME } from '../stack/stack-name.js';
 import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
 import { startFakeCloudFormation } from '../tools/rehearsal/fake-cloudformation.js';
@@ -80,8 +80,8 @@ const child = spawn(
             AWS_REGION: emulator.endpoints.region,
             AWS_ACCESS_KEY_ID: 'rehearsal',
             AWS_SECRET_ACCESS_KEY: 'rehearsal',
-            STRIPE_WEBHOOK_SECRET: LOCAL_DEFAULT_SECRETS.stripe,
-            BIGCOMMERCE_CLIENT_SECRET: LOCAL_DEFAULT_SECRETS.bigcommerce,
+            STRIPE_WEBHOOK_SECRET: PROVIDER_REGISTRY.stripe.secret.localDefault,
+            BIGCOMMERCE_CLIENT_SECRET: PROVIDER_REGISTRY.bigcommerce.secret.localDefault,
           }
         : {}),
     },

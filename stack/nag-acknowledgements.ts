@@ -22,7 +22,7 @@ export function acknowledgeNagFindings(stack: Stack, profile: ProfileName): void
     acknowledge(
       fn,
       'L1',
-      'Node.js 22 is pinned on purpose: the handlers are tested on Node.js 20 and 22 (the machines run 20, DESIGN.md), and a runtime change is a deliberate, tested step, not a default that moves under us.',
+      'Node.js 22 is pinned on purpose: the handlers are tested on Node.js 20 and 22 (development machines run 20), and a runtime change is a deliberate, tested step, not a default that moves under us.',
     );
   }
 

@@ -1,6 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+/*
+ * Numbers only: no aws-cdk-lib here, so the operator CLI, the bench, the sweeper and the functions
+ * import the profile without loading the CDK (seconds and days are plain numbers; the stack turns
+ * them into `Duration`s).
+ */
 
 export type ProfileName = 'local' | 'aws';
+
+/**
+ * The failed queue's redrive policy: the third receive moves a message to the DLQ. Part of the
+ * stack's shape (one attempt from the stream, two retries), so the same in every profile.
+ */
+export const MAX_RECEIVE_COUNT = 2;
 
 /**
  * How senders reach the capture function: API Gateway's HTTP API, a Lambda function URL (auth
@@ -21,14 +31,15 @@ export interface Profile {
   /**
    * `local`: both, so the embedded emulator serves the HTTP API as before and the function URL
    * beside it, and LocalStack's free image (no API Gateway v2) still has a URL for senders.
-   * `aws`: the HTTP API (docs/deploy.md compares the two). `STACK_INGRESS` overrides either.
+   * `aws`: the HTTP API (docs/deploy.md compares the two). `STACK_INGRESS` (or `cdk -c ingress=`)
+   * overrides either: the one setting the `aws` profile takes from the shell.
    */
   readonly ingress: Ingress;
-  readonly captureTimeout: Duration;
-  readonly processTimeout: Duration;
+  readonly captureTimeoutSeconds: number;
+  readonly processTimeoutSeconds: number;
   /** At least the retry function's timeout (a Lambda requirement) and longer than the lease. */
-  readonly failedQueueVisibilityTimeout: Duration;
-  readonly deadLetterRetention: Duration;
+  readonly failedQueueVisibilityTimeoutSeconds: number;
+  readonly deadLetterRetentionDays: number;
   /**
    * How long an attempt owns a webhook: longer than the processing functions' timeout (a live
    * attempt is never taken over) and shorter than the queue's visibility timeout (a crashed
@@ -37,6 +48,8 @@ export interface Profile {
   readonly leaseSeconds: number;
   /** How long webhooks are kept, longer than any sender retries (Stripe: three days). */
   readonly retentionDays: number;
+  /** Capture refuses bodies over this many bytes (413 payload_too_large). */
+  readonly maxPayloadBytes: number;
   readonly streamRetryAttempts: number;
   /**
    * How many records of one stream batch the process function runs at once. On AWS all of a
@@ -48,44 +61,102 @@ export interface Profile {
   readonly logLevel: string;
   /** Test hook for the failure path; never on in `aws` (asserted on the template). */
   readonly faultInjection: boolean;
-  readonly removalPolicy: RemovalPolicy;
+  /** Keep the table and the dead letter queue when the stack is deleted (`aws`), or not. */
+  readonly retainData: boolean;
+  /**
+   * Flood protection on AWS (docs/capacity.md): the webhook route's throttle (requests/s and
+   * burst; beyond it API Gateway answers 429 and the senders retry) and the capture function's
+   * reserved concurrency (at most that many run at once, and nothing else can take them).
+   * Absent locally, where nothing bills.
+   */
+  readonly flood?: {
+    readonly routeRateLimit: number;
+    readonly routeBurstLimit: number;
+    readonly captureReservedConcurrency: number;
+  };
+  /** Access log retention of the HTTP API, in days. */
+  readonly accessLogRetentionDays: number;
   /** The sweeper's schedule and how long before it calls a webhook stuck. */
   readonly sweep: {
-    readonly every: Duration;
+    readonly everyMinutes: number;
     readonly processingGraceSeconds: number;
     readonly failedAfterSeconds: number;
     readonly receivedAfterSeconds: number;
   };
-  /** Provider secrets for the local profile only; see `secretsFor`. */
-  readonly localSecrets?: {
-    readonly stripe: string;
-    readonly bigcommerce: string;
-    readonly github: string;
-    readonly shopify: string;
-    readonly standardWebhooks: string;
-  };
   /**
-   * The `aws` profile's provider secrets: names of SSM SecureString parameters, which the
-   * operator creates before deploying (docs/deploy.md). Only the names reach the template.
+   * Where the functions get the provider secrets (stack/provider-secrets.ts): `environment` puts
+   * the values themselves into capture's environment (`local`: development defaults, not secret);
+   * `ssm` only the names of SSM SecureString parameters, which the operator creates before
+   * deploying (docs/deploy.md).
    */
-  readonly secretParameters?: { readonly stripe: string; readonly bigcommerce: string };
+  readonly secretsFrom: 'environment' | 'ssm';
+  /**
+   * `local` only: provider secrets set in the developer's shell (every `*_SECRET` variable, since
+   * each provider's secret variable ends so), which replace the development defaults.
+   */
+  readonly secretOverrides?: Readonly<Record<string, string>>;
 }
 
-/** Where the `aws` profile looks for the provider secrets in SSM Parameter Store. */
-export const SECRET_PARAMETER_NAMES = {
-  stripe: '/webhook-receiver/stripe-webhook-secret',
-  bigcommerce: '/webhook-receiver/bigcommerce-client-secret',
-} as const;
+type Env = Readonly<Record<string, string | undefined>>;
 
-/** Local development secrets: not secret, documented in the README and .env.example. */
-export const LOCAL_DEFAULT_SECRETS = {
-  stripe: 'whsec_local_stripe_dev_secret',
-  bigcommerce: 'local_bigcommerce_client_secret',
-  github: 'github_local_webhook_secret',
-  shopify: 'shopify_local_client_secret',
-  /** `whsec_` + base64 of the 32 bytes "local-standard-webhooks-dev-key!". */
-  standardWebhooks: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
-} as const;
+/** The numbers of a deployed stack; also the defaults a function falls back on (function-settings.ts). */
+export const AWS_PROFILE: Profile = {
+  name: 'aws',
+  ingress: 'http-api',
+  captureTimeoutSeconds: 10,
+  processTimeoutSeconds: 30,
+  failedQueueVisibilityTimeoutSeconds: 180,
+  deadLetterRetentionDays: 14,
+  leaseSeconds: 60,
+  retentionDays: 30,
+  maxPayloadBytes: 256 * 1024,
+  streamRetryAttempts: 10,
+  streamRecordConcurrency: 10,
+  logLevel: 'info',
+  faultInjection: false,
+  retainData: true,
+  flood: { routeRateLimit: 250, routeBurstLimit: 500, captureReservedConcurrency: 50 },
+  accessLogRetentionDays: 30,
+  sweep: {
+    everyMinutes: 5,
+    processingGraceSeconds: 120,
+    failedAfterSeconds: 900,
+    receivedAfterSeconds: 900,
+  },
+  secretsFrom: 'ssm',
+};
+
+function localProfile(env: Env): Profile {
+  return {
+    name: 'local',
+    ingress: ingressSetting(env.STACK_INGRESS, 'both'),
+    captureTimeoutSeconds: 10,
+    processTimeoutSeconds: 5,
+    failedQueueVisibilityTimeoutSeconds: 8,
+    deadLetterRetentionDays: 14,
+    leaseSeconds: 6,
+    retentionDays: 7,
+    maxPayloadBytes: AWS_PROFILE.maxPayloadBytes,
+    streamRetryAttempts: 10,
+    streamRecordConcurrency: positiveInteger(env.STREAM_RECORD_CONCURRENCY, 1),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    faultInjection: env.FAULT_INJECTION === '1',
+    retainData: false,
+    accessLogRetentionDays: 7,
+    sweep: {
+      everyMinutes: 1,
+      processingGraceSeconds: 10,
+      failedAfterSeconds: 30,
+      receivedAfterSeconds: 60,
+    },
+    secretsFrom: 'environment',
+    secretOverrides: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] => entry[0].endsWith('_SECRET') && !!entry[1],
+      ),
+    ),
+  };
+}
 
 function positiveInteger(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === '') return fallback;
@@ -105,63 +176,16 @@ function ingressSetting(value: string | undefined, fallback: Ingress): Ingress {
   return ingress;
 }
 
-export function resolveProfile(
-  name: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Profile {
-  if (name === 'local') {
-    return {
-      name,
-      ingress: ingressSetting(env.STACK_INGRESS, 'both'),
-      captureTimeout: Duration.seconds(10),
-      processTimeout: Duration.seconds(5),
-      failedQueueVisibilityTimeout: Duration.seconds(8),
-      deadLetterRetention: Duration.days(14),
-      leaseSeconds: 6,
-      retentionDays: 7,
-      streamRetryAttempts: 10,
-      streamRecordConcurrency: positiveInteger(env.STREAM_RECORD_CONCURRENCY, 1),
-      logLevel: env.LOG_LEVEL ?? 'info',
-      faultInjection: env.FAULT_INJECTION === '1',
-      removalPolicy: RemovalPolicy.DESTROY,
-      sweep: {
-        every: Duration.minutes(1),
-        processingGraceSeconds: 10,
-        failedAfterSeconds: 30,
-        receivedAfterSeconds: 60,
-      },
-      localSecrets: {
-        stripe: env.STRIPE_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.stripe,
-        bigcommerce: env.BIGCOMMERCE_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.bigcommerce,
-        github: env.GITHUB_WEBHOOK_SECRET || LOCAL_DEFAULT_SECRETS.github,
-        shopify: env.SHOPIFY_CLIENT_SECRET || LOCAL_DEFAULT_SECRETS.shopify,
-        standardWebhooks: env.STANDARD_WEBHOOKS_SECRET || LOCAL_DEFAULT_SECRETS.standardWebhooks,
-      },
-    };
-  }
+/**
+ * The profile of that name. `local` reads the developer's environment (secrets, log level,
+ * fault injection, stream record concurrency, ingress); `aws` reads only the ingress, so a
+ * deployment depends on the shell it was run from for nothing else.
+ */
+export function resolveProfile(name: string, env: Env = process.env): Profile {
+  if (name === 'local') return localProfile(env);
   if (name === 'aws') {
-    return {
-      name,
-      ingress: ingressSetting(env.STACK_INGRESS, 'http-api'),
-      captureTimeout: Duration.seconds(10),
-      processTimeout: Duration.seconds(30),
-      failedQueueVisibilityTimeout: Duration.seconds(180),
-      deadLetterRetention: Duration.days(14),
-      leaseSeconds: 60,
-      retentionDays: 30,
-      streamRetryAttempts: 10,
-      streamRecordConcurrency: 10,
-      logLevel: 'info',
-      faultInjection: false,
-      removalPolicy: RemovalPolicy.RETAIN,
-      sweep: {
-        every: Duration.minutes(5),
-        processingGraceSeconds: 120,
-        failedAfterSeconds: 900,
-        receivedAfterSeconds: 900,
-      },
-      secretParameters: SECRET_PARAMETER_NAMES,
-    };
+    const ingress = ingressSetting(env.STACK_INGRESS, AWS_PROFILE.ingress);
+    return ingress === AWS_PROFILE.ingress ? AWS_PROFILE : { ...AWS_PROFILE, ingress };
   }
   throw new Error(`Unknown stack profile "${name}": use "local" or "aws".`);
 }

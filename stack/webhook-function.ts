@@ -12,6 +12,8 @@ export interface WebhookFunctionProps {
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize?: number;
+  /** At most this many instances at once, kept for this function alone (default: unreserved). */
+  readonly reservedConcurrentExecutions?: number;
   readonly environment: Record<string, string>;
 }
 
@@ -31,6 +33,9 @@ export class WebhookFunction extends NodejsFunction {
       description: props.description,
       timeout: props.timeout,
       memorySize: props.memorySize ?? 512,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       environment: props.environment,
       bundling: {
         forceDockerBundling: false,

@@ -1,5 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AttributeType,
@@ -25,17 +25,16 @@ import type { Construct } from 'constructs';
 import { ATTENTION_INDEX } from '../services/webhooks/webhook-store.js';
 import { addAccessLog } from './api-access-log.js';
 import { DeadLetterAlarm } from './dead-letter-alarm.js';
+import { functionEnvironment } from './function-settings.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
-import type { Profile } from './profile.js';
+import { MAX_RECEIVE_COUNT, type Profile } from './profile.js';
 import { provideProviderSecrets } from './provider-secrets.js';
 import { WebhookFunction } from './webhook-function.js';
 import { WEBHOOK_METHOD, WEBHOOK_ROUTE } from './webhook-route.js';
 
+export { MAX_RECEIVE_COUNT } from './profile.js';
 export { STACK_NAME } from './stack-name.js';
 export { WEBHOOK_ROUTE } from './webhook-route.js';
-
-/** The failed queue's redrive policy: the third receive moves a message to the DLQ. */
-export const MAX_RECEIVE_COUNT = 2;
 
 /**
  * The table actions of the retry and sweep functions: every WebhookStore call they make is a
@@ -57,6 +56,8 @@ export class WebhookStack extends Stack {
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, props);
     const { profile } = props;
+    const removalPolicy = profile.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const processTimeout = Duration.seconds(profile.processTimeoutSeconds);
 
     const table = new Table(this, 'WebhooksTable', {
       partitionKey: { name: 'PK', type: AttributeType.STRING },
@@ -65,7 +66,7 @@ export class WebhookStack extends Stack {
       stream: StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: profile.name === 'aws' },
-      removalPolicy: profile.removalPolicy,
+      removalPolicy,
     });
     // Sparse: only STATUS items that need attention (not completed) carry these keys.
     table.addGlobalSecondaryIndex({
@@ -76,14 +77,14 @@ export class WebhookStack extends Stack {
     });
 
     const deadLetterQueue = new Queue(this, 'DeadWebhooksQueue', {
-      retentionPeriod: profile.deadLetterRetention,
+      retentionPeriod: Duration.days(profile.deadLetterRetentionDays),
       // Dead webhooks wait here for a redrive; deleting the stack must not drop them on AWS.
-      removalPolicy: profile.removalPolicy,
+      removalPolicy,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
     const failedQueue = new Queue(this, 'FailedWebhooksQueue', {
-      visibilityTimeout: profile.failedQueueVisibilityTimeout,
+      visibilityTimeout: Duration.seconds(profile.failedQueueVisibilityTimeoutSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
@@ -94,26 +95,30 @@ export class WebhookStack extends Stack {
       enforceSSL: true,
     });
 
-    const common: Record<string, string> = {
-      TABLE_NAME: table.tableName,
-      RETENTION_DAYS: String(profile.retentionDays),
-      LOG_LEVEL: profile.logLevel,
-      STACK_PROFILE: profile.name,
-      ...(profile.faultInjection ? { FAULT_INJECTION: '1' } : {}),
+    // What each function reads, written through the settings contract (function-settings.ts).
+    const common = {
+      tableName: table.tableName,
+      retentionDays: profile.retentionDays,
+      logLevel: profile.logLevel,
+      faultInjection: profile.faultInjection,
     };
-    const processing: Record<string, string> = {
+    const processing = {
       ...common,
-      FAILED_QUEUE_URL: failedQueue.queueUrl,
-      OPERATOR_TOPIC_ARN: operatorTopic.topicArn,
-      LEASE_SECONDS: String(profile.leaseSeconds),
-      MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+      failedQueueUrl: failedQueue.queueUrl,
+      operatorTopicArn: operatorTopic.topicArn,
+      leaseSeconds: profile.leaseSeconds,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
     };
 
     const capture = new WebhookFunction(this, 'CaptureFunction', {
       handler: 'capture',
       description: 'Verifies and stores incoming webhooks',
-      timeout: profile.captureTimeout,
-      environment: common,
+      timeout: Duration.seconds(profile.captureTimeoutSeconds),
+      // Bounds what an unsigned flood can run (and cost); the rest of the account keeps its share.
+      ...(profile.flood
+        ? { reservedConcurrentExecutions: profile.flood.captureReservedConcurrency }
+        : {}),
+      environment: functionEnvironment({ ...common, maxPayloadBytes: profile.maxPayloadBytes }),
     });
     // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
     grantTableActions(capture, table.tableArn, ['dynamodb:PutItem']);
@@ -122,11 +127,11 @@ export class WebhookStack extends Stack {
     const processFn = new WebhookFunction(this, 'ProcessFunction', {
       handler: 'process',
       description: 'First processing attempt, from the table stream',
-      timeout: profile.processTimeout,
-      environment: {
+      timeout: processTimeout,
+      environment: functionEnvironment({
         ...processing,
-        STREAM_RECORD_CONCURRENCY: String(profile.streamRecordConcurrency),
-      },
+        streamRecordConcurrency: profile.streamRecordConcurrency,
+      }),
     });
     // Conditionally updates items, nothing else (services/webhooks/webhook-store.ts): claim
     // (from received it reads nothing: a failed condition returns the item), finish,
@@ -155,8 +160,8 @@ export class WebhookStack extends Stack {
     const retryFn = new WebhookFunction(this, 'RetryFunction', {
       handler: 'retry',
       description: 'Retries failed webhooks from the failed queue; marks the last failure dead',
-      timeout: profile.processTimeout,
-      environment: processing,
+      timeout: processTimeout,
+      environment: functionEnvironment(processing),
     });
     // The same calls as the process function, and two reads (GetItem): claim from failed reads
     // the status first, and getWebhook a message that carries only the webhook's id.
@@ -171,13 +176,13 @@ export class WebhookStack extends Stack {
     const sweepFn = new WebhookFunction(this, 'SweepFunction', {
       handler: 'sweep',
       description: 'Re-enqueues webhooks stuck past their lease, lost from the queue or the stream',
-      timeout: profile.processTimeout,
-      environment: {
+      timeout: processTimeout,
+      environment: functionEnvironment({
         ...processing,
-        SWEEP_PROCESSING_GRACE_SECONDS: String(profile.sweep.processingGraceSeconds),
-        SWEEP_FAILED_AFTER_SECONDS: String(profile.sweep.failedAfterSeconds),
-        SWEEP_RECEIVED_AFTER_SECONDS: String(profile.sweep.receivedAfterSeconds),
-      },
+        sweepProcessingGraceSeconds: profile.sweep.processingGraceSeconds,
+        sweepFailedAfterSeconds: profile.sweep.failedAfterSeconds,
+        sweepReceivedAfterSeconds: profile.sweep.receivedAfterSeconds,
+      }),
     });
     // listAttention queries the attention index, and only that index; requeue and markEnqueued
     // update, getWebhook reads (services/webhooks/sweep-webhooks.ts).
@@ -186,7 +191,7 @@ export class WebhookStack extends Stack {
     failedQueue.grantSendMessages(sweepFn);
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the sweeper',
-      schedule: Schedule.rate(profile.sweep.every),
+      schedule: Schedule.rate(Duration.minutes(profile.sweep.everyMinutes)),
       targets: [new LambdaFunction(sweepFn, { retryAttempts: 0 })],
     });
 
@@ -197,17 +202,27 @@ export class WebhookStack extends Stack {
         methods: [HttpMethod[WEBHOOK_METHOD]],
         integration: new HttpLambdaIntegration('CaptureIntegration', capture),
       });
-      addAccessLog(
-        this,
-        api,
-        profile.name === 'aws' ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
-      );
+      addAccessLog(this, api, accessLogRetention(profile.accessLogRetentionDays));
+      if (profile.flood) {
+        // Route throttling on the default stage: past it API Gateway answers 429 before any
+        // function runs, and the senders retry (docs/capacity.md: values and what they cost).
+        const stage = api.defaultStage?.node.defaultChild as CfnStage;
+        // RouteSettings is a JSON map in CloudFormation: its keys are written as CloudFormation spells them.
+        stage.routeSettings = {
+          [`${WEBHOOK_METHOD} ${WEBHOOK_ROUTE}`]: {
+            ThrottlingRateLimit: profile.flood.routeRateLimit,
+            ThrottlingBurstLimit: profile.flood.routeBurstLimit,
+          },
+        };
+      }
       new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
     }
     if (profile.ingress !== 'http-api') {
       // No IAM auth: senders cannot sign AWS requests; the provider's signature, checked by the
       // capture function before it stores anything, is the authentication, as behind the HTTP
-      // API. The function routes on the raw path itself (services/handlers/capture.ts).
+      // API. The function routes on the raw path itself (services/handlers/capture.ts). A
+      // function URL has no throttle: the capture function's reserved concurrency is the flood
+      // guard (docs/deploy.md).
       const functionUrl = capture.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
       new CfnOutput(this, 'CaptureFunctionUrl', { value: functionUrl.url });
     }
@@ -228,6 +243,15 @@ export class WebhookStack extends Stack {
     // Last, so it sees every resource above.
     acknowledgeNagFindings(this, profile.name);
   }
+}
+
+/** CloudWatch Logs takes only some retention periods; the profile names one of them. */
+function accessLogRetention(days: number): RetentionDays {
+  const retention = Object.values(RetentionDays).find((value) => value === days);
+  if (retention === undefined) {
+    throw new Error(`CloudWatch Logs cannot keep logs for ${days} days; pick one of its periods.`);
+  }
+  return retention as RetentionDays;
 }
 
 /** Exactly these DynamoDB actions on exactly this table or index ARN; no `index/*`, no `*`. */

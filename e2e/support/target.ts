@@ -1,6 +1,6 @@
 import { createBigCommerceProvider } from '../../services/providers/bigcommerce.js';
+import { localSecret, PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import { createStripeProvider } from '../../services/providers/stripe.js';
-import { resolveProfile } from '../../stack/profile.js';
 import { type IngressSetting, parseIngressSetting } from './ingress.js';
 
 /**
@@ -84,8 +84,10 @@ export function targetSecrets(
   env: Env = process.env,
 ): Record<SigningProvider, string> {
   if (target !== 'aws') {
-    const local = resolveProfile('local', env).localSecrets!;
-    return { stripe: local.stripe, bigcommerce: local.bigcommerce };
+    return {
+      stripe: localSecret(PROVIDER_REGISTRY.stripe, env),
+      bigcommerce: localSecret(PROVIDER_REGISTRY.bigcommerce, env),
+    };
   }
   const first = (name: string) => {
     const value = env[name]?.split(',')[0]?.trim();

@@ -1,4 +1,4 @@
-import { createProviders } from '../providers/registry.js';
+import { createProviders, PROVIDERS } from '../providers/registry.js';
 import { getSettings } from '../shared/config.js';
 import { resolveSecrets } from '../shared/secrets.js';
 import { getSsmClient } from '../shared/ssm-client.js';
@@ -22,16 +22,15 @@ export function captureDependencies(): Promise<CaptureDependencies> {
 
 async function buildCaptureDependencies(): Promise<CaptureDependencies> {
   const settings = getSettings();
-  const secrets = await resolveSecrets(
-    {
-      stripe: settings.secretSource('STRIPE_WEBHOOK_SECRET'),
-      bigcommerce: settings.secretSource('BIGCOMMERCE_CLIENT_SECRET'),
-      github: settings.optionalSecretSource('GITHUB_WEBHOOK_SECRET'),
-      shopify: settings.optionalSecretSource('SHOPIFY_CLIENT_SECRET'),
-      standardWebhooks: settings.optionalSecretSource('STANDARD_WEBHOOKS_SECRET'),
-    },
-    getSsmClient,
+  const sources = Object.fromEntries(
+    PROVIDERS.map(({ name, secret }) => [
+      name,
+      secret.optional
+        ? settings.optionalSecretSource(secret.variable)
+        : settings.secretSource(secret.variable),
+    ]),
   );
+  const secrets = await resolveSecrets(sources, getSsmClient);
   return {
     providers: createProviders(secrets),
     store: getWebhookStore(),

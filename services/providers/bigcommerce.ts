@@ -1,6 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import { ConfigurationError, InvalidEventError } from '../shared/errors.js';
-import type { SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
+import type {
+  ProviderDescriptor,
+  SignInput,
+  SyncProvider,
+  VerifiedEvent,
+  VerifyInput,
+} from './provider.js';
 import { createStandardWebhooksScheme } from './standard-webhooks-scheme.js';
 
 /*
@@ -104,3 +110,16 @@ function epochSecondsToIso(value: unknown): string | undefined {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The bigcommerce sender: see ProviderDescriptor. */
+export const bigcommerce: ProviderDescriptor<'bigcommerce', SyncProvider> = {
+  name: 'bigcommerce',
+  secret: {
+    variable: 'BIGCOMMERCE_CLIENT_SECRET',
+    parameterName: '/webhook-receiver/bigcommerce-client-secret',
+    localDefault: 'local_bigcommerce_client_secret',
+    optional: false,
+  },
+  create: (secrets) => createBigCommerceProvider({ clientSecrets: secrets }),
+  eventIdOf: (_rawBody, headers) => headers['webhook-id'],
+};

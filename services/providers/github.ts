@@ -6,7 +6,14 @@ import {
   SignatureVerificationError,
 } from '../shared/errors.js';
 import { isoDateTime } from './event-time.js';
-import type { Headers, Provider, SignInput, VerifiedEvent, VerifyInput } from './provider.js';
+import type {
+  Headers,
+  Provider,
+  ProviderDescriptor,
+  SignInput,
+  VerifiedEvent,
+  VerifyInput,
+} from './provider.js';
 
 /*
  * GitHub signs each delivery with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`,
@@ -169,8 +176,8 @@ export function createGitHubProvider(opts: GitHubProviderOptions): Provider {
 
 /** GitHub's event names: `push`, `pull_request`, `check_run`, … */
 const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-/** Delivery ids are GUIDs; accept any short opaque token, never control characters. */
-const DELIVERY_ID = /^[\x21-\x7e]{1,128}$/;
+/** Delivery ids are GUIDs; accept any opaque token, never control characters (length: limits.ts). */
+const DELIVERY_ID = /^[\x21-\x7e]+$/;
 
 function toVerifiedEvent(headers: Headers, rawBody: string, receivedAt: Date): VerifiedEvent {
   const delivery = headers[DELIVERY_HEADER];
@@ -252,3 +259,15 @@ function invalidEvent(message: string): InvalidEventError {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The github sender: see ProviderDescriptor. */
+export const github: ProviderDescriptor<'github', Provider> = {
+  name: 'github',
+  secret: {
+    variable: 'GITHUB_WEBHOOK_SECRET',
+    localDefault: 'github_local_webhook_secret',
+    optional: true,
+  },
+  create: (secrets) => createGitHubProvider({ secrets }),
+  eventIdOf: (_rawBody, headers) => headers['x-github-delivery'],
+};

@@ -68,3 +68,43 @@ export interface SyncProvider extends Provider {
   verify(input: VerifyInput): VerifiedEvent;
   sign(input: SignInput): Record<string, string>;
 }
+
+/** Where a provider's secrets come from. */
+export interface ProviderSecretSetting {
+  /**
+   * The environment variable with the values, comma-separated, current first (`local`). Ends in
+   * `_SECRET`: the local profile takes every such variable from the developer's shell.
+   */
+  readonly variable: `${string}_SECRET`;
+  /**
+   * The SSM SecureString parameter the `aws` profile reads them from (the function gets its name
+   * in `<variable>_PARAMETER`). A provider without one is not deployed to AWS.
+   */
+  readonly parameterName?: string;
+  /** The development default of the `local` profile: not secret, documented in the README. */
+  readonly localDefault: string;
+  /** Configured only where it has a secret: elsewhere its path answers 404 unknown_provider. */
+  readonly optional: boolean;
+}
+
+/**
+ * Everything the receiver, the stack and the signing proxy need to know about a sender. Adding a
+ * provider is one descriptor (usually beside its `create…Provider`) and one line in registry.ts.
+ * The kept headers and the extraction of the event id, type and time are the created provider's
+ * (`keptHeaders`, `verify`), so they only ever run on a verified request.
+ */
+export interface ProviderDescriptor<N extends string = string, P extends Provider = Provider> {
+  /** The path segment of `/api/webhooks/{provider}`. */
+  readonly name: N;
+  readonly secret: ProviderSecretSetting;
+  /**
+   * The verifier and signer with these secrets, current first.
+   * @throws ConfigurationError when a secret is unusable.
+   */
+  create(secrets: readonly string[]): P;
+  /**
+   * The provider's event id of a request, read without verifying it: for the signing proxy and
+   * tests, which need the webhook id a request will get. The receiver uses `verify`'s.
+   */
+  eventIdOf(rawBody: string, headers: Headers): string | undefined;
+}

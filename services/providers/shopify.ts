@@ -5,7 +5,14 @@ import {
   SignatureVerificationError,
 } from '../shared/errors.js';
 import { isoDateTime } from './event-time.js';
-import type { Headers, SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
+import type {
+  Headers,
+  ProviderDescriptor,
+  SignInput,
+  SyncProvider,
+  VerifiedEvent,
+  VerifyInput,
+} from './provider.js';
 
 /*
  * Shopify signs each webhook with `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the raw body>`,
@@ -132,8 +139,8 @@ export function createShopifyProvider(opts: ShopifyProviderOptions): SyncProvide
 
 /** Shopify topics: `orders/create`, `app/uninstalled`, `customers/data_request`, … */
 const TOPIC = /^[a-z0-9_]+(?:\/[a-z0-9_]+)+$/;
-/** Webhook and event ids are UUIDs; accept any short opaque token, never control characters. */
-const OPAQUE_ID = /^[\x21-\x7e]{1,128}$/;
+/** Webhook and event ids are UUIDs; any opaque token, never control characters (length: limits.ts). */
+const OPAQUE_ID = /^[\x21-\x7e]+$/;
 
 function digest(secret: string, rawBody: string): Buffer {
   return createHmac('sha256', secret).update(rawBody, 'utf8').digest();
@@ -218,3 +225,15 @@ function invalidEvent(message: string): InvalidEventError {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The shopify sender: see ProviderDescriptor. */
+export const shopify: ProviderDescriptor<'shopify', SyncProvider> = {
+  name: 'shopify',
+  secret: {
+    variable: 'SHOPIFY_CLIENT_SECRET',
+    localDefault: 'shopify_local_client_secret',
+    optional: true,
+  },
+  create: (secrets) => createShopifyProvider({ clientSecrets: secrets }),
+  eventIdOf: (_rawBody, headers) => headers['x-shopify-webhook-id'],
+};

@@ -1,7 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import { ConfigurationError, InvalidEventError } from '../shared/errors.js';
 import { isoDateTime } from './event-time.js';
-import type { SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
+import type {
+  ProviderDescriptor,
+  SignInput,
+  SyncProvider,
+  VerifiedEvent,
+  VerifyInput,
+} from './provider.js';
 import { createStandardWebhooksScheme } from './standard-webhooks-scheme.js';
 
 /*
@@ -117,3 +123,16 @@ function invalidEvent(message: string): InvalidEventError {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The standard-webhooks sender: see ProviderDescriptor. */
+export const standardWebhooks: ProviderDescriptor<'standard-webhooks', SyncProvider> = {
+  name: 'standard-webhooks',
+  secret: {
+    variable: 'STANDARD_WEBHOOKS_SECRET',
+    /** `whsec_` + base64 of the 32 bytes "local-standard-webhooks-dev-key!". */
+    localDefault: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
+    optional: true,
+  },
+  create: (secrets) => createStandardWebhooksProvider({ secrets }),
+  eventIdOf: (_rawBody, headers) => headers['webhook-id'],
+};

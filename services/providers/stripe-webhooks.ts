@@ -9,7 +9,10 @@
  * `NodePlatformFunctions`), importing those modules by file: same code, same error classes, a
  * third of the size. The paths are relative because `exports` would refuse the subpaths; `stripe`
  * is a direct dependency, so npm always installs it at the project's `node_modules/stripe`.
- * tests/unit/providers/stripe-webhooks.test.ts checks this against the package's entry point.
+ * The version is pinned (package.json): tests/unit/providers/stripe-webhooks.test.ts checks the
+ * module against the package's public entry point and fails on any upgrade until it is checked
+ * again. The provider (stripe.ts) classifies failures by its own parse of the header and this
+ * module's error class, never by the library's message text.
  */
 import { StripeSignatureVerificationError } from '../../node_modules/stripe/esm/Error.js';
 import { NodePlatformFunctions } from '../../node_modules/stripe/esm/platform/NodePlatformFunctions.js';

@@ -3,10 +3,23 @@ import {
   InvalidEventError,
   SignatureVerificationError,
 } from '../shared/errors.js';
-import type { SignInput, SyncProvider, VerifiedEvent, VerifyInput } from './provider.js';
+import type {
+  ProviderDescriptor,
+  SignInput,
+  SyncProvider,
+  VerifiedEvent,
+  VerifyInput,
+} from './provider.js';
 import { StripeSignatureVerificationError, webhooks } from './stripe-webhooks.js';
 
 const SIGNATURE_HEADER = 'stripe-signature';
+
+/** The library's signature checker, without its event parsing (set by `createWebhooks`). */
+const signature = webhooks.signature ?? missingSignatureHelper();
+
+function missingSignatureHelper(): never {
+  throw new ConfigurationError("The stripe package's webhooks module has no signature helper.");
+}
 const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export interface StripeProviderOptions {
@@ -47,58 +60,71 @@ export function createStripeProvider(opts: StripeProviderOptions): SyncProvider 
           'missing_header',
         );
       }
+      if (rawBody === '') {
+        throw signatureError(
+          'The request body is empty. Are you passing the raw request body?',
+          'empty_body',
+        );
+      }
+      // The header's shape is checked here, not by reading the library's error messages: a
+      // timestamp and at least one v1 signature, none of them empty (an empty one would reach
+      // the library's constant-time comparison, which throws on it).
+      const signedAt = wellFormedTimestamp(header);
+      if (signedAt === undefined) {
+        throw signatureError(
+          'Malformed stripe-signature header: expected "t=<timestamp>,v1=<signature>". ' +
+            'Forward the header exactly as Stripe sent it.',
+          'malformed_header',
+        );
+      }
 
-      // constructEvent's receivedAt is epoch *milliseconds* (it divides by 1000). Any non-number,
-      // including a Date, is silently ignored in favour of Date.now(), so convert explicitly.
+      // The library checks the signature; the timestamp is checked below, both ways, so its own
+      // one-way check is off (tolerance 0). Any StripeSignatureVerificationError now means this
+      // secret does not match; anything else is not the sender's fault and surfaces unchanged.
       const receivedAtMs = receivedAt.getTime();
-      let event: unknown;
-      let lastError: unknown;
-      for (const secret of secrets) {
+      let mismatch: unknown;
+      const matched = secrets.some((secret) => {
         try {
-          event = webhooks.constructEvent(
-            rawBody,
-            header,
-            secret,
-            tolerance,
-            undefined,
-            receivedAtMs,
-          );
-          lastError = undefined;
-          break;
+          return signature.verifyHeader(rawBody, header, secret, 0, undefined, receivedAtMs);
         } catch (err) {
-          if (!(err instanceof StripeSignatureVerificationError)) {
-            // Verification runs before parsing, so a body problem here means the body was signed
-            // correctly but is not an event; anything else (a platform error) surfaces unchanged.
-            throw invalidBody(rawBody, err) ?? err;
-          }
-          const failure = classify(err.message);
-          // A stale timestamp is only reported once the signature matched, and a malformed header
-          // fails the same way for every secret: no point trying the others.
-          if (failure !== 'no_match') {
-            throw mappedError(failure, err, header, receivedAtMs, tolerance);
-          }
-          lastError = err;
+          if (!(err instanceof StripeSignatureVerificationError)) throw err;
+          mismatch = err;
+          return false;
         }
-      }
-      if (lastError !== undefined || event === undefined) {
-        throw mappedError('no_match', lastError, header, receivedAtMs, tolerance);
+      });
+      if (!matched) {
+        throw signatureError(
+          'No signature in the stripe-signature header matches any configured Stripe webhook ' +
+            'secret. Are you passing the raw request body, byte for byte, and is ' +
+            'STRIPE_WEBHOOK_SECRET the signing secret of this endpoint?',
+          'no_matching_signature',
+          {},
+          mismatch,
+        );
       }
 
-      // The library only rejects timestamps that are too old; a far-future one would make the
-      // replay window arbitrarily long, so bound it the other way too.
-      const signedAt = signedTimestamp(header);
       const receivedAtSeconds = Math.floor(receivedAtMs / 1000);
-      if (signedAt !== undefined && signedAt - receivedAtSeconds > tolerance) {
+      const timing = { signedAt, receivedAt: receivedAtSeconds, toleranceSeconds: tolerance };
+      if (receivedAtSeconds - signedAt > tolerance) {
+        throw signatureError(
+          `The stripe-signature timestamp is ${receivedAtSeconds - signedAt} s old, beyond the ` +
+            `${tolerance} s tolerance. This is a replay or a long-delayed delivery; check the ` +
+            'clocks and any queue in between.',
+          'timestamp_too_old',
+          timing,
+        );
+      }
+      // A far-future timestamp would make the replay window arbitrarily long.
+      if (signedAt - receivedAtSeconds > tolerance) {
         throw signatureError(
           `The stripe-signature timestamp is ${signedAt - receivedAtSeconds} s in the future, ` +
             `beyond the ${tolerance} s tolerance. Check the clocks of the sender and this receiver.`,
           'timestamp_in_future',
-          undefined,
-          { signedAt, receivedAt: receivedAtSeconds, toleranceSeconds: tolerance },
+          timing,
         );
       }
 
-      return toVerifiedEvent(event);
+      return toVerifiedEvent(parseBody(rawBody));
     },
 
     sign({ rawBody, timestamp }: SignInput): Record<string, string> {
@@ -113,69 +139,11 @@ export function createStripeProvider(opts: StripeProviderOptions): SyncProvider 
   };
 }
 
-type Failure = 'no_match' | 'stale' | 'malformed_header' | 'empty_body';
-
-/** Stripe's error messages are the only signal of why verification failed; unknown → no_match. */
-function classify(message: string): Failure {
-  if (/tolerance/i.test(message)) return 'stale';
-  if (/extract timestamp|expected scheme|header value/i.test(message)) return 'malformed_header';
-  if (/no webhook payload/i.test(message)) return 'empty_body';
-  return 'no_match';
-}
-
-/**
- * Stripe's own messages are helpful but long and mention details we would rather phrase ourselves;
- * they stay available as `cause` for logs. None of them, nor these, contain the secret.
- */
-function mappedError(
-  failure: Failure,
-  cause: unknown,
-  header: string,
-  receivedAtMs: number,
-  tolerance: number,
-): SignatureVerificationError {
-  switch (failure) {
-    case 'stale': {
-      const signedAt = signedTimestamp(header);
-      const receivedAt = Math.floor(receivedAtMs / 1000);
-      const age = signedAt === undefined ? 'too many' : String(receivedAt - signedAt);
-      return signatureError(
-        `The stripe-signature timestamp is ${age} s old, beyond the ${tolerance} s tolerance. ` +
-          'This is a replay or a long-delayed delivery; check the clocks and any queue in between.',
-        'timestamp_too_old',
-        cause,
-        { signedAt, receivedAt, toleranceSeconds: tolerance },
-      );
-    }
-    case 'malformed_header':
-      return signatureError(
-        'Malformed stripe-signature header: expected "t=<timestamp>,v1=<signature>". ' +
-          'Forward the header exactly as Stripe sent it.',
-        'malformed_header',
-        cause,
-      );
-    case 'empty_body':
-      return signatureError(
-        'The request body is empty. Are you passing the raw request body?',
-        'empty_body',
-        cause,
-      );
-    case 'no_match':
-      return signatureError(
-        'No signature in the stripe-signature header matches any configured Stripe webhook ' +
-          'secret. Are you passing the raw request body, byte for byte, and is ' +
-          'STRIPE_WEBHOOK_SECRET the signing secret of this endpoint?',
-        'no_matching_signature',
-        cause,
-      );
-  }
-}
-
 function signatureError(
   message: string,
   reason: string,
-  cause?: unknown,
   context: Record<string, unknown> = {},
+  cause?: unknown,
 ): SignatureVerificationError {
   return new SignatureVerificationError(message, {
     cause,
@@ -183,36 +151,47 @@ function signatureError(
   });
 }
 
-/** The `t=` element of the header, in epoch seconds; the signature covers it. */
-function signedTimestamp(header: string): number | undefined {
+/**
+ * The `t=` element of a well-formed header, in epoch seconds (the signature covers it); undefined
+ * when the header has no numeric timestamp, no `v1` signature, or an empty one.
+ */
+function wellFormedTimestamp(header: string): number | undefined {
+  let timestamp: number | undefined;
+  let signatures = 0;
   for (const part of header.split(',')) {
-    const [key, value] = part.split('=');
-    if (key?.trim() === 't' && value !== undefined && /^\d+$/.test(value.trim())) {
-      return Number(value.trim());
+    const separator = part.indexOf('=');
+    const key = part.slice(0, separator).trim();
+    const value = part.slice(separator + 1).trim();
+    if (separator < 0) continue;
+    if (key === 't') timestamp = /^\d+$/.test(value) ? Number(value) : undefined;
+    if (key === 'v1') {
+      if (value === '') return undefined;
+      signatures += 1;
     }
   }
-  return undefined;
+  return signatures > 0 ? timestamp : undefined;
 }
 
-function invalidBody(rawBody: string, cause: unknown): InvalidEventError | undefined {
+/** The verified body as JSON; a snapshot event, not a thin one. */
+function parseBody(rawBody: string): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(rawBody);
-  } catch {
-    return new InvalidEventError(
+  } catch (cause) {
+    throw new InvalidEventError(
       'The Stripe signature is valid but the body is not JSON. Are you passing the raw request ' +
         'body, decoded as UTF-8?',
       { cause, context: { provider: 'stripe' } },
     );
   }
   if (isRecord(parsed) && parsed.object === 'v2.core.event') {
-    return new InvalidEventError(
+    throw new InvalidEventError(
       'The body is a Stripe thin event (v2.core.event). This endpoint takes snapshot events; ' +
         'point the event destination at a snapshot payload instead.',
-      { cause, context: { provider: 'stripe' } },
+      { context: { provider: 'stripe' } },
     );
   }
-  return undefined;
+  return parsed;
 }
 
 function toVerifiedEvent(event: unknown): VerifiedEvent {
@@ -249,4 +228,26 @@ function epochSecondsToIso(value: unknown): string | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The stripe sender: see ProviderDescriptor. */
+export const stripe: ProviderDescriptor<'stripe', SyncProvider> = {
+  name: 'stripe',
+  secret: {
+    variable: 'STRIPE_WEBHOOK_SECRET',
+    parameterName: '/webhook-receiver/stripe-webhook-secret',
+    localDefault: 'whsec_local_stripe_dev_secret',
+    optional: false,
+  },
+  create: (secrets) => createStripeProvider({ secrets }),
+  eventIdOf: (rawBody, _headers) => bodyId(rawBody),
+};
+
+function bodyId(rawBody: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(rawBody);
+    return isRecord(parsed) && typeof parsed.id === 'string' ? parsed.id : undefined;
+  } catch {
+    return undefined;
+  }
 }

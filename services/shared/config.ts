@@ -1,15 +1,19 @@
+import {
+  readSetting,
+  type SettingName,
+  type SettingValue,
+  secretParameterVariable,
+} from '../../stack/function-settings.js';
 import { ConfigurationError } from './errors.js';
 
 /**
- * Every setting the functions read, in one place, read once per process. Names match the
- * environment variables the stack sets (see stack/webhook-stack.ts).
+ * Every setting the functions read, in one place, read once per process, through the settings
+ * contract the stack writes with (stack/function-settings.ts).
  */
 export interface Settings {
   readonly tableName: string;
   readonly failedQueueUrl: string;
   readonly operatorTopicArn: string;
-  readonly stripeSecrets: readonly string[];
-  readonly bigcommerceSecrets: readonly string[];
   /**
    * Where a provider secret comes from: with `<variable>_PARAMETER` set (the `aws` profile), the
    * SSM SecureString parameter of that name, read by the caller; otherwise the comma-separated
@@ -36,7 +40,6 @@ export interface Settings {
     readonly receivedAfterSeconds: number;
   };
   readonly logLevel: string;
-  readonly profile: string;
 }
 
 /** A provider secret: its values (current first), or the SSM parameter that holds them. */
@@ -46,34 +49,16 @@ export type SecretSource =
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ConfigurationError(
-      `Missing required setting ${name}: set it in the function's environment.`,
-      {
-        context: { setting: name },
-      },
-    );
-  }
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigurationError(`Setting ${name} must be a positive integer, got "${raw}".`, {
-      context: { setting: name },
-    });
-  }
-  return value;
-}
-
 /** A comma-separated list, so a new secret can be added before the old one is removed. */
 function secretList(env: Env, name: string): readonly string[] {
-  return required(env, name)
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    throw new ConfigurationError(
+      `Missing required setting ${name}: set it in the function's environment.`,
+      { context: { setting: name } },
+    );
+  }
+  return raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
@@ -89,67 +74,58 @@ export function readSettings(env: Env = process.env): Settings {
     if (!cache.has(key)) cache.set(key, read());
     return cache.get(key) as T;
   };
+  const setting = <K extends SettingName>(name: K): SettingValue<K> =>
+    lazy(name, () => readSetting(env, name));
   return {
     get tableName() {
-      return lazy('tableName', () => required(env, 'TABLE_NAME'));
+      return setting('tableName');
     },
     get failedQueueUrl() {
-      return lazy('failedQueueUrl', () => required(env, 'FAILED_QUEUE_URL'));
+      return setting('failedQueueUrl');
     },
     get operatorTopicArn() {
-      return lazy('operatorTopicArn', () => required(env, 'OPERATOR_TOPIC_ARN'));
-    },
-    get stripeSecrets() {
-      return lazy('stripeSecrets', () => secretList(env, 'STRIPE_WEBHOOK_SECRET'));
-    },
-    get bigcommerceSecrets() {
-      return lazy('bigcommerceSecrets', () => secretList(env, 'BIGCOMMERCE_CLIENT_SECRET'));
+      return setting('operatorTopicArn');
     },
     secretSource(variable: string): SecretSource {
       return lazy(`secretSource:${variable}`, () => {
-        const parameterName = env[`${variable}_PARAMETER`]?.trim();
+        const parameterName = env[secretParameterVariable(variable)]?.trim();
         return parameterName ? { parameterName, variable } : { values: secretList(env, variable) };
       });
     },
     optionalSecretSource(variable: string): SecretSource {
       return lazy(`optionalSecretSource:${variable}`, (): SecretSource => {
-        const parameterName = env[`${variable}_PARAMETER`]?.trim();
+        const parameterName = env[secretParameterVariable(variable)]?.trim();
         if (parameterName) return { parameterName, variable };
         return { values: env[variable]?.trim() ? secretList(env, variable) : [] };
       });
     },
     get maxPayloadBytes() {
-      return lazy('maxPayloadBytes', () => integer(env, 'MAX_PAYLOAD_BYTES', 256 * 1024));
+      return setting('maxPayloadBytes');
     },
     get retentionDays() {
-      return lazy('retentionDays', () => integer(env, 'RETENTION_DAYS', 30));
+      return setting('retentionDays');
     },
     get leaseSeconds() {
-      return lazy('leaseSeconds', () => integer(env, 'LEASE_SECONDS', 60));
+      return setting('leaseSeconds');
     },
     get streamRecordConcurrency() {
-      return lazy('streamRecordConcurrency', () =>
-        Math.max(1, integer(env, 'STREAM_RECORD_CONCURRENCY', 10)),
-      );
+      return setting('streamRecordConcurrency');
     },
     get maxReceiveCount() {
-      return lazy('maxReceiveCount', () => integer(env, 'MAX_RECEIVE_COUNT', 2));
+      return setting('maxReceiveCount');
     },
     get sweepThresholds() {
       return lazy('sweepThresholds', () => ({
-        processingGraceSeconds: integer(env, 'SWEEP_PROCESSING_GRACE_SECONDS', 60),
-        failedAfterSeconds: integer(env, 'SWEEP_FAILED_AFTER_SECONDS', 600),
-        receivedAfterSeconds: integer(env, 'SWEEP_RECEIVED_AFTER_SECONDS', 900),
+        processingGraceSeconds: readSetting(env, 'sweepProcessingGraceSeconds'),
+        failedAfterSeconds: readSetting(env, 'sweepFailedAfterSeconds'),
+        receivedAfterSeconds: readSetting(env, 'sweepReceivedAfterSeconds'),
       }));
     },
     get faultInjection() {
-      return env.FAULT_INJECTION === '1';
+      return setting('faultInjection');
     },
     get logLevel() {
-      return env.LOG_LEVEL ?? 'info';
-    },
-    get profile() {
-      return env.STACK_PROFILE ?? 'aws';
+      return setting('logLevel');
     },
   };
 }

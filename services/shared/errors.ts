@@ -1,3 +1,30 @@
+/**
+ * The one catalogue from error codes to HTTP statuses, for the API (capture), the signing proxy
+ * and the CLIs that report them. A 5xx only where the sender should retry; every other failure is
+ * the sender's to fix and retrying it would not help. A code not listed here (configuration,
+ * transitions, processing) is ours to fix and answers 500 without details.
+ */
+export const ERROR_STATUS = {
+  invalid_event: 400,
+  invalid_request: 400,
+  invalid_signature: 401,
+  unknown_provider: 404,
+  unknown_event: 404,
+  cross_origin_refused: 403,
+  host_refused: 403,
+  payload_too_large: 413,
+  unsupported_content_type: 415,
+  storage_unavailable: 503,
+} as const satisfies Readonly<Record<string, number>>;
+
+export type AnsweredErrorCode = keyof typeof ERROR_STATUS;
+
+/** The HTTP status of an error this codebase threw on purpose, or undefined (answer 500). */
+export function errorStatus(error: unknown): number | undefined {
+  if (!(error instanceof WebhookReceiverError)) return undefined;
+  return (ERROR_STATUS as Readonly<Record<string, number>>)[error.code];
+}
+
 /** Base of every error this codebase throws on purpose. `code` is stable and safe to show callers. */
 export abstract class WebhookReceiverError extends Error {
   abstract readonly code: string;

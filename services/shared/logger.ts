@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { getSettings } from './config.js';
 
 export type { Logger };
 
@@ -9,7 +10,7 @@ export type { Logger };
  */
 export const logger: Logger = pino(
   {
-    level: process.env.LOG_LEVEL ?? 'info',
+    level: getSettings().logLevel,
     base: { fn: process.env.AWS_LAMBDA_FUNCTION_NAME },
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,

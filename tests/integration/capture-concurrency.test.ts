@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../emulator/local-aws.js';
-import { createProviders } from '../../services/providers/registry.js';
+import { createProviders, PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import { StorageUnavailableError } from '../../services/shared/errors.js';
 import { toHttpError } from '../../services/shared/http-errors.js';
 import {
@@ -10,7 +10,6 @@ import {
   captureWebhook,
 } from '../../services/webhooks/capture-webhook.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
-import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
 import { bigcommerceEvent, stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
@@ -18,8 +17,8 @@ import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.j
 let storage: LocalStorage;
 let deps: CaptureDependencies;
 const providers = createProviders({
-  stripe: [LOCAL_DEFAULT_SECRETS.stripe],
-  bigcommerce: [LOCAL_DEFAULT_SECRETS.bigcommerce],
+  stripe: [PROVIDER_REGISTRY.stripe.secret.localDefault],
+  bigcommerce: [PROVIDER_REGISTRY.bigcommerce.secret.localDefault],
 });
 
 beforeAll(async () => {

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpApiEvent } from '../../emulator/http-api-event.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../emulator/local-aws.js';
 import { type CfnTemplate, resourcesOfType } from '../../emulator/template.js';
+import { PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
-import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
 import { stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
@@ -64,8 +64,8 @@ beforeAll(async () => {
     TABLE_NAME: tableName,
     FAILED_QUEUE_URL: outputs.FailedQueueUrl,
     OPERATOR_TOPIC_ARN: outputs.OperatorTopicArn,
-    STRIPE_WEBHOOK_SECRET: LOCAL_DEFAULT_SECRETS.stripe,
-    BIGCOMMERCE_CLIENT_SECRET: LOCAL_DEFAULT_SECRETS.bigcommerce,
+    STRIPE_WEBHOOK_SECRET: PROVIDER_REGISTRY.stripe.secret.localDefault,
+    BIGCOMMERCE_CLIENT_SECRET: PROVIDER_REGISTRY.bigcommerce.secret.localDefault,
     RETENTION_DAYS: '1',
     LEASE_SECONDS: '30',
     MAX_RECEIVE_COUNT: '2',

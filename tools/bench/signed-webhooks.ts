@@ -1,7 +1,7 @@
+import { PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import { createStripeProvider } from '../../services/providers/stripe.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
 import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
-import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
 import { stripeEvent } from '../signing-proxy/events.js';
 
 /** The route every benchmark request goes to: Stripe, the provider most senders look like. */
@@ -9,7 +9,7 @@ export const BENCH_PROVIDER = 'stripe';
 export const BENCH_PATH = `/api/webhooks/${BENCH_PROVIDER}`;
 
 /** Signed with the local default secret: the bench stack is started without secrets of its own. */
-const stripe = createStripeProvider({ secrets: [LOCAL_DEFAULT_SECRETS.stripe] });
+const stripe = createStripeProvider({ secrets: [PROVIDER_REGISTRY.stripe.secret.localDefault] });
 
 export interface SignedRequest {
   readonly body: string;

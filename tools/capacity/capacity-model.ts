@@ -296,3 +296,45 @@ function fmt(value: number): string {
 }
 
 export { fmt as formatNumber };
+
+/** The `aws` profile's flood protection (stack/profile.ts). */
+export interface FloodLimits {
+  readonly routeRateLimit: number;
+  readonly routeBurstLimit: number;
+  readonly captureReservedConcurrency: number;
+}
+
+export interface FloodCost {
+  /** Requests per second that reach capture during a flood: the route throttle. */
+  readonly requestsPerSecond: number;
+  /** USD per hour of a flood at that rate, every request reaching capture and refused there. */
+  readonly usdPerHour: number;
+  /** The same without a route throttle: the account's API Gateway quota. */
+  readonly usdPerHourUnthrottled: number;
+  /** Capture requests/s the reserved concurrency sustains at the assumed capture duration. */
+  readonly reservedSustainsPerSecond: number;
+}
+
+/**
+ * What an unsigned flood costs per hour. Each refused request is an API request, one capture
+ * invocation of about the capture duration (an upper bound: a refusal writes nothing) and a log
+ * line plus Lambda's platform lines; nothing reaches DynamoDB.
+ */
+export function floodCost(inputs: CapacityInputs, flood: FloodLimits): FloodCost {
+  const { prices: p, assumptions: a, quotas: q } = inputs;
+  const perRequest =
+    p.apiGatewayHttpPerMillion.value / 1e6 +
+    p.lambdaRequestsPerMillion.value / 1e6 +
+    (a.captureDurationMs / 1000) * (a.memoryMb / 1024) * p.lambdaArmGbSecond.value +
+    ((REFUSAL_LOG_BYTES + a.platformLogBytesPerInvocation) / 1e9) *
+      p.cloudwatchLogsIngestionPerGb.value;
+  return {
+    requestsPerSecond: flood.routeRateLimit,
+    usdPerHour: perRequest * flood.routeRateLimit * 3600,
+    usdPerHourUnthrottled: perRequest * q.apiGatewayAccountRps.value * 3600,
+    reservedSustainsPerSecond: flood.captureReservedConcurrency / (a.captureDurationMs / 1000),
+  };
+}
+
+/** A `capture.rejected` warn line (provider, status, error name, code and message). */
+const REFUSAL_LOG_BYTES = 400;

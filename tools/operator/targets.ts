@@ -5,7 +5,6 @@ import { localClientConfig } from '../../emulator/local-aws.js';
 import { createFailedQueue, type FailedQueue } from '../../services/webhooks/failed-queue.js';
 import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import { type Profile, resolveProfile } from '../../stack/profile.js';
-import { readStackOutputs, remoteClientConfig, StackNotDeployedError } from './stack-outputs.js';
 
 export type TargetName = 'embedded' | 'localstack' | 'aws';
 
@@ -16,7 +15,7 @@ export interface Target {
   readonly store: WebhookStore;
   readonly sqs: SQSClient;
   readonly failedQueue: FailedQueue;
-  /** The numbers the stack was deployed with (sweeper thresholds). */
+  /** The numbers the stack was deployed with (sweeper thresholds, retention). */
   readonly profile: Profile;
   close(): void;
 }
@@ -37,6 +36,10 @@ export async function openTarget(name: TargetName, options: { apiUrl: string }):
       sqs: { ...localClientConfig(info.endpoints.sqs), useQueueUrlAsEndpoint: false },
     });
   }
+  // The CloudFormation client is loaded only for a deployed stack, not on every embedded call.
+  const { readStackOutputs, remoteClientConfig, StackNotDeployedError } = await import(
+    './stack-outputs.js'
+  );
   const config = remoteClientConfig(name);
   try {
     const outputs = await readStackOutputs(name);
@@ -55,6 +58,7 @@ function build(
   for (const key of ['TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl']) {
     if (!outputs[key]) throw new TargetUnavailableError(`The stack has no ${key} output.`);
   }
+  const profile = resolveProfile(name === 'aws' ? 'aws' : 'local', {});
   const dynamodb = new DynamoDBClient(config.dynamodb);
   const sqs = new SQSClient(config.sqs);
   return {
@@ -65,11 +69,11 @@ function build(
         marshallOptions: { removeUndefinedValues: true },
       }),
       tableName: outputs.TableName!,
-      retentionDays: 30,
+      retentionDays: profile.retentionDays,
     }),
     sqs,
     failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
-    profile: resolveProfile(name === 'aws' ? 'aws' : 'local', {}),
+    profile,
     close() {
       dynamodb.destroy();
       sqs.destroy();

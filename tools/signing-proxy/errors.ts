@@ -1,4 +1,4 @@
-import { WebhookReceiverError } from '../../services/shared/errors.js';
+import { errorStatus, WebhookReceiverError } from '../../services/shared/errors.js';
 
 /** The request to the proxy (or the CLI's arguments, or a scenario file) is malformed. */
 export class InvalidProxyRequestError extends WebhookReceiverError {
@@ -25,16 +25,7 @@ export class UnsupportedContentTypeError extends WebhookReceiverError {
   readonly code = 'unsupported_content_type';
 }
 
-/** The one table from the proxy's error codes to HTTP statuses; anything else is a 500. */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  invalid_request: 400,
-  unknown_event: 404,
-  cross_origin_refused: 403,
-  host_refused: 403,
-  unsupported_content_type: 415,
-};
-
+/** The status of a proxy error, from the receiver's one error catalogue; anything else is a 500. */
 export function proxyErrorStatus(error: unknown): number {
-  if (error instanceof WebhookReceiverError) return STATUS_BY_CODE[error.code] ?? 500;
-  return 500;
+  return errorStatus(error) ?? 500;
 }

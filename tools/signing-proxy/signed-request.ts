@@ -1,24 +1,26 @@
-import { createBigCommerceProvider } from '../../services/providers/bigcommerce.js';
-import { createGitHubProvider } from '../../services/providers/github.js';
-import type { MaybePromise } from '../../services/providers/provider.js';
-import { createShopifyProvider } from '../../services/providers/shopify.js';
-import { createStandardWebhooksProvider } from '../../services/providers/standard-webhooks.js';
-import { createStripeProvider } from '../../services/providers/stripe.js';
-import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
+import { PROVIDER_REGISTRY, type ProviderName } from '../../services/providers/registry.js';
 
-/** Providers whose official library signs synchronously. */
-export type SyncProviderName = 'stripe' | 'bigcommerce' | 'shopify' | 'standard-webhooks';
-export type ProviderName = SyncProviderName | 'github';
+export type { ProviderName };
 
-const syncProviders = {
-  stripe: createStripeProvider({ secrets: [LOCAL_DEFAULT_SECRETS.stripe] }),
-  bigcommerce: createBigCommerceProvider({ clientSecrets: [LOCAL_DEFAULT_SECRETS.bigcommerce] }),
-  shopify: createShopifyProvider({ clientSecrets: [LOCAL_DEFAULT_SECRETS.shopify] }),
-  'standard-webhooks': createStandardWebhooksProvider({
-    secrets: [LOCAL_DEFAULT_SECRETS.standardWebhooks],
-  }),
-};
-const github = createGitHubProvider({ secrets: [LOCAL_DEFAULT_SECRETS.github] });
+type Registry = typeof PROVIDER_REGISTRY;
+type SignerOf<N extends ProviderName> = ReturnType<Registry[N]['create']>;
+
+/** Providers whose official library signs synchronously (all but GitHub's). */
+export type SyncProviderName = {
+  [N in ProviderName]: ReturnType<SignerOf<N>['sign']> extends Promise<unknown> ? never : N;
+}[ProviderName];
+
+/** Each registered provider, signing with its local development secret. */
+const signers = new Map<ProviderName, { sign: SignerOf<ProviderName>['sign'] }>();
+function signer<N extends ProviderName>(provider: N): SignerOf<N> {
+  let found = signers.get(provider);
+  if (found === undefined) {
+    const descriptor = PROVIDER_REGISTRY[provider];
+    found = descriptor.create([descriptor.secret.localDefault]);
+    signers.set(provider, found);
+  }
+  return found as SignerOf<N>;
+}
 
 export interface SignOptions {
   timestamp?: Date;
@@ -31,33 +33,18 @@ export interface SignOptions {
  * Headers a real sender would attach to this body, signed with the local default secrets. GitHub's
  * library signs asynchronously, so its headers come as a promise; `await` works for every provider.
  */
-export function signedHeaders(
-  provider: SyncProviderName,
-  rawBody: string,
-  options?: SignOptions,
-): Record<string, string>;
-export function signedHeaders(
-  provider: 'github',
-  rawBody: string,
-  options?: SignOptions,
-): Promise<Record<string, string>>;
-export function signedHeaders(
-  provider: ProviderName,
-  rawBody: string,
-  options?: SignOptions,
-): MaybePromise<Record<string, string>>;
-export function signedHeaders(
-  provider: ProviderName,
+export function signedHeaders<N extends ProviderName>(
+  provider: N,
   rawBody: string,
   options: SignOptions = {},
-): MaybePromise<Record<string, string>> {
+): ReturnType<SignerOf<N>['sign']> {
   const input = {
     rawBody,
     timestamp: options.timestamp ?? new Date(),
     ...(options.eventId ? { eventId: options.eventId } : {}),
     ...(options.eventType ? { eventType: options.eventType } : {}),
   };
-  return provider === 'github' ? github.sign(input) : syncProviders[provider].sign(input);
+  return signer(provider).sign(input) as ReturnType<SignerOf<N>['sign']>;
 }
 
 /** The provider's own event id of a signed request (for deriving the webhook id in tests). */
@@ -66,15 +53,7 @@ export function providerEventId(
   rawBody: string,
   headers: Record<string, string>,
 ): string {
-  switch (provider) {
-    case 'stripe':
-      return (JSON.parse(rawBody) as { id: string }).id;
-    case 'github':
-      return headers['x-github-delivery']!;
-    case 'shopify':
-      return headers['x-shopify-webhook-id']!;
-    case 'bigcommerce':
-    case 'standard-webhooks':
-      return headers['webhook-id']!;
-  }
+  const id = PROVIDER_REGISTRY[provider].eventIdOf(rawBody, headers);
+  if (id === undefined) throw new Error(`No ${provider} event id in this request.`);
+  return id;
 }

@@ -146,6 +146,18 @@ describe('buildApiGateway: the event (payload format 2.0)', () => {
     expect(event.isBase64Encoded).toBe(false);
   });
 
+  it('passes a path parameter of any length to the function, as API Gateway does', async () => {
+    const { app, lastEvent } = gateway();
+    const long = 'p'.repeat(5_000);
+
+    const response = await app.inject({ method: 'POST', url: `/api/webhooks/${long}` });
+
+    // The function answers (capture: 404 unknown_provider in the receiver's shape), not the
+    // router with a 414 that echoes the path.
+    expect(response.statusCode).toBe(202);
+    expect(lastEvent().pathParameters).toEqual({ provider: long });
+  });
+
   it('moves cookies out of the headers into cookies', async () => {
     const { app, lastEvent } = gateway();
 

@@ -8,7 +8,16 @@ import { stripeEvent } from '../../../tools/signing-proxy/events.js';
  * client is a stub (no network); everything else is the real module graph, fresh per test.
  */
 const send = vi.fn<(command: GetParametersCommand) => Promise<GetParametersCommandOutput>>();
-vi.mock('../../../services/shared/ssm-client.js', () => ({ getSsmClient: () => ({ send }) }));
+vi.mock('../../../services/shared/ssm-client.js', async () => {
+  // A real client (Powertools insists on one) whose calls go to the stub.
+  const { SSMClient } = await import('@aws-sdk/client-ssm');
+  const client = new SSMClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  Object.assign(client, { send: (command: GetParametersCommand) => send(command) });
+  return { getSsmClient: () => client };
+});
 
 const ENV = {
   TABLE_NAME: 'webhooks',

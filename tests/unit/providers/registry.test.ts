@@ -37,7 +37,7 @@ describe('createProviders: optional providers', () => {
     bigcommerce: ['bc_unit_test_registry_secret'],
     github: ['github_unit_test_registry_secret'],
     shopify: ['shopify_unit_test_registry_secret'],
-    standardWebhooks: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+    'standard-webhooks': ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
   });
 
   it('configures github, shopify and standard-webhooks when each has a secret', () => {
@@ -53,7 +53,7 @@ describe('createProviders: optional providers', () => {
 
   it.each([
     ['absent', {}],
-    ['empty', { github: [], shopify: [], standardWebhooks: [] }],
+    ['empty', { github: [], shopify: [], 'standard-webhooks': [] }],
   ])('leaves them out when their secret lists are %s: unknown_provider', (_, optional) => {
     const some = createProviders({ stripe: ['whsec_x'], bigcommerce: ['bc'], ...optional });
     expect([...some.keys()].sort()).toEqual(['bigcommerce', 'stripe']);
@@ -76,7 +76,11 @@ describe('createProviders: optional providers', () => {
       createProviders({ stripe: ['whsec_x'], bigcommerce: ['bc'], github: [' '] }),
     ).toThrow(ConfigurationError);
     expect(() =>
-      createProviders({ stripe: ['whsec_x'], bigcommerce: ['bc'], standardWebhooks: ['whsec_!'] }),
+      createProviders({
+        stripe: ['whsec_x'],
+        bigcommerce: ['bc'],
+        'standard-webhooks': ['whsec_!'],
+      }),
     ).toThrow(ConfigurationError);
   });
 });

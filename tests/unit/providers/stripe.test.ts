@@ -221,6 +221,45 @@ describe('stripe provider', () => {
     );
   });
 
+  it.each([
+    ['a JSON body', () => body()],
+    ['a body that is not JSON', () => 'not json at all'],
+  ])(
+    'refuses an empty v1= signature with %s as a malformed header (401, never "valid")',
+    (_, make) => {
+      for (const header of [`t=${NOW_S},v1=`, `t=${NOW_S},v1=,v1=${'0'.repeat(64)}`]) {
+        expectSignatureError(
+          () =>
+            provider.verify({
+              rawBody: make(),
+              headers: { 'stripe-signature': header },
+              receivedAt: NOW,
+            }),
+          'malformed_header',
+        );
+      }
+    },
+  );
+
+  it('refuses a header without a v1 signature or a numeric timestamp as malformed', () => {
+    for (const header of [
+      `t=${NOW_S}`,
+      `t=${NOW_S},v0=abc`,
+      'v1=abc',
+      `t=soon,v1=${'0'.repeat(64)}`,
+    ]) {
+      expectSignatureError(
+        () =>
+          provider.verify({
+            rawBody: body(),
+            headers: { 'stripe-signature': header },
+            receivedAt: NOW,
+          }),
+        'malformed_header',
+      );
+    }
+  });
+
   it('accepts a payload signed with the second of two secrets (rotation)', () => {
     const rotating = createStripeProvider({ secrets: [SECRET, ROTATED_SECRET] });
     const rawBody = body();

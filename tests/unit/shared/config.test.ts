@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../../services/shared/config.js';
 import { ConfigurationError } from '../../../services/shared/errors.js';
+import { AWS_PROFILE } from '../../../stack/profile.js';
 
 const FULL_ENV = {
   TABLE_NAME: 'webhooks',
@@ -25,8 +26,6 @@ describe('readSettings: required settings', () => {
     ['tableName', 'TABLE_NAME'],
     ['failedQueueUrl', 'FAILED_QUEUE_URL'],
     ['operatorTopicArn', 'OPERATOR_TOPIC_ARN'],
-    ['stripeSecrets', 'STRIPE_WEBHOOK_SECRET'],
-    ['bigcommerceSecrets', 'BIGCOMMERCE_CLIENT_SECRET'],
   ] as const)('%s throws a ConfigurationError naming %s when it is missing', (key, variable) => {
     const env: Record<string, string> = { ...FULL_ENV };
     delete env[variable];
@@ -60,7 +59,7 @@ describe('readSettings: laziness', () => {
     // The process function has no provider secrets and must still start.
     const settings = readSettings({ TABLE_NAME: 'webhooks' });
     expect(settings.tableName).toBe('webhooks');
-    expect(() => settings.stripeSecrets).toThrow(ConfigurationError);
+    expect(() => settings.secretSource('STRIPE_WEBHOOK_SECRET')).toThrow(ConfigurationError);
   });
 
   it('reads each setting once: later changes to the environment are not seen', () => {
@@ -78,13 +77,17 @@ describe('readSettings: secret lists', () => {
       STRIPE_WEBHOOK_SECRET: ' whsec_new , whsec_old,,  ',
       BIGCOMMERCE_CLIENT_SECRET: 'bc_only',
     });
-    expect(settings.stripeSecrets).toEqual(['whsec_new', 'whsec_old']);
-    expect(settings.bigcommerceSecrets).toEqual(['bc_only']);
+    expect(settings.secretSource('STRIPE_WEBHOOK_SECRET')).toEqual({
+      values: ['whsec_new', 'whsec_old'],
+    });
+    expect(settings.secretSource('BIGCOMMERCE_CLIENT_SECRET')).toEqual({ values: ['bc_only'] });
   });
 
   it('keeps the order, current secret first', () => {
     const settings = readSettings({ BIGCOMMERCE_CLIENT_SECRET: 'b,a,c' });
-    expect(settings.bigcommerceSecrets).toEqual(['b', 'a', 'c']);
+    expect(settings.secretSource('BIGCOMMERCE_CLIENT_SECRET')).toEqual({
+      values: ['b', 'a', 'c'],
+    });
   });
 });
 
@@ -123,6 +126,18 @@ describe('readSettings: integers', () => {
     expect(settings.retentionDays).toBe(30);
     expect(settings.leaseSeconds).toBe(60);
     expect(settings.maxReceiveCount).toBe(2);
+  });
+
+  it("defaults to the aws profile's numbers, the ones a deployed stack writes", () => {
+    const settings = readSettings({});
+    expect(settings.sweepThresholds).toEqual({
+      processingGraceSeconds: AWS_PROFILE.sweep.processingGraceSeconds,
+      failedAfterSeconds: AWS_PROFILE.sweep.failedAfterSeconds,
+      receivedAfterSeconds: AWS_PROFILE.sweep.receivedAfterSeconds,
+    });
+    expect(settings.retentionDays).toBe(AWS_PROFILE.retentionDays);
+    expect(settings.leaseSeconds).toBe(AWS_PROFILE.leaseSeconds);
+    expect(settings.streamRecordConcurrency).toBe(AWS_PROFILE.streamRecordConcurrency);
   });
 
   it('parses positive integers', () => {
@@ -174,15 +189,11 @@ describe('readSettings: optional settings', () => {
     expect(readSettings({ FAULT_INJECTION: value }).faultInjection).toBe(expected);
   });
 
-  it('defaults logLevel to info and profile to aws', () => {
-    const settings = readSettings({});
-    expect(settings.logLevel).toBe('info');
-    expect(settings.profile).toBe('aws');
+  it('defaults logLevel to info', () => {
+    expect(readSettings({}).logLevel).toBe('info');
   });
 
-  it('reads LOG_LEVEL and STACK_PROFILE', () => {
-    const settings = readSettings({ LOG_LEVEL: 'debug', STACK_PROFILE: 'local' });
-    expect(settings.logLevel).toBe('debug');
-    expect(settings.profile).toBe('local');
+  it('reads LOG_LEVEL', () => {
+    expect(readSettings({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PROVIDER_REGISTRY } from '../../../services/providers/registry.js';
 import { SignatureVerificationError } from '../../../services/shared/errors.js';
-import { LOCAL_DEFAULT_SECRETS } from '../../../stack/profile.js';
-import { OPTIONAL_PROVIDER_SECRET_VARIABLES } from '../../../stack/provider-secrets.js';
 import { bigcommerceCatalogue } from '../../../tools/signing-proxy/catalogue/bigcommerce.js';
 import { CATALOGUES } from '../../../tools/signing-proxy/catalogue/catalogues.js';
 import { githubCatalogue } from '../../../tools/signing-proxy/catalogue/github.js';
@@ -67,21 +66,25 @@ describe('every catalogue event', () => {
   });
 
   it('signs with the same local default secrets the stack gives the receiver', () => {
-    expect(stripeCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.stripe);
-    expect(bigcommerceCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.bigcommerce);
-    expect(githubCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.github);
-    expect(shopifyCatalogue.secret.localDefault).toBe(LOCAL_DEFAULT_SECRETS.shopify);
+    expect(stripeCatalogue.secret.localDefault).toBe(PROVIDER_REGISTRY.stripe.secret.localDefault);
+    expect(bigcommerceCatalogue.secret.localDefault).toBe(
+      PROVIDER_REGISTRY.bigcommerce.secret.localDefault,
+    );
+    expect(githubCatalogue.secret.localDefault).toBe(PROVIDER_REGISTRY.github.secret.localDefault);
+    expect(shopifyCatalogue.secret.localDefault).toBe(
+      PROVIDER_REGISTRY.shopify.secret.localDefault,
+    );
     expect(standardWebhooksCatalogue.secret.localDefault).toBe(
-      LOCAL_DEFAULT_SECRETS.standardWebhooks,
+      PROVIDER_REGISTRY['standard-webhooks'].secret.localDefault,
     );
   });
 
   it('read the same variables as the stack', () => {
     const byProvider = Object.fromEntries(CATALOGUES.map((c) => [c.provider, c.secret.env]));
     expect(byProvider).toMatchObject({
-      github: OPTIONAL_PROVIDER_SECRET_VARIABLES.github,
-      shopify: OPTIONAL_PROVIDER_SECRET_VARIABLES.shopify,
-      'standard-webhooks': OPTIONAL_PROVIDER_SECRET_VARIABLES.standardWebhooks,
+      github: PROVIDER_REGISTRY.github.secret.variable,
+      shopify: PROVIDER_REGISTRY.shopify.secret.variable,
+      'standard-webhooks': PROVIDER_REGISTRY['standard-webhooks'].secret.variable,
     });
   });
 

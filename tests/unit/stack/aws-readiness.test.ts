@@ -5,11 +5,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ProfileName,
-  resolveProfile,
-  SECRET_PARAMETER_NAMES,
-} from '../../../stack/profile.js';
+import { PROVIDER_REGISTRY } from '../../../services/providers/registry.js';
+import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
 import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
 
@@ -180,8 +177,8 @@ describe('provider secrets on AWS come from SSM Parameter Store', () => {
     const capture = resources(aws.template)[functionId(aws.template, 'CaptureFunction')]!;
     const variables = capture.Properties!.Environment!.Variables!;
     expect(variables).toMatchObject({
-      STRIPE_WEBHOOK_SECRET_PARAMETER: SECRET_PARAMETER_NAMES.stripe,
-      BIGCOMMERCE_CLIENT_SECRET_PARAMETER: SECRET_PARAMETER_NAMES.bigcommerce,
+      STRIPE_WEBHOOK_SECRET_PARAMETER: PROVIDER_REGISTRY.stripe.secret.parameterName!,
+      BIGCOMMERCE_CLIENT_SECRET_PARAMETER: PROVIDER_REGISTRY.bigcommerce.secret.parameterName!,
     });
     expect(variables).not.toHaveProperty('STRIPE_WEBHOOK_SECRET');
     expect(variables).not.toHaveProperty('BIGCOMMERCE_CLIENT_SECRET');
@@ -194,8 +191,8 @@ describe('provider secrets on AWS come from SSM Parameter Store', () => {
     expect(ssm).toHaveLength(1);
     expect(ssm[0]).toMatchObject({ Effect: 'Allow', Action: SSM_ACTIONS });
     expect(ssm[0]!.Resource).toEqual([
-      parameterArn(SECRET_PARAMETER_NAMES.stripe),
-      parameterArn(SECRET_PARAMETER_NAMES.bigcommerce),
+      parameterArn(PROVIDER_REGISTRY.stripe.secret.parameterName!),
+      parameterArn(PROVIDER_REGISTRY.bigcommerce.secret.parameterName!),
     ]);
   });
 
@@ -372,5 +369,39 @@ describe('the dead letter queue alarm', () => {
   it('is named in the outputs', () => {
     const alarmId = Object.keys(aws.template.findResources('AWS::CloudWatch::Alarm'))[0]!;
     expect(aws.template.toJSON().Outputs.DeadLetterAlarmName.Value).toEqual({ Ref: alarmId });
+  });
+});
+
+describe('flood protection', () => {
+  const profile = resolveProfile('aws', {});
+
+  it('aws: throttles the webhook route with the profile rate and burst', () => {
+    const flood = profile.flood!;
+    aws.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      RouteSettings: {
+        'POST /api/webhooks/{provider}': {
+          ThrottlingRateLimit: flood.routeRateLimit,
+          ThrottlingBurstLimit: flood.routeBurstLimit,
+        },
+      },
+    });
+  });
+
+  it('aws: reserves the profile concurrency for the capture function, and only for it', () => {
+    const reserved = Object.entries(resources(aws.template))
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([, r]) => r.Properties?.ReservedConcurrentExecutions !== undefined)
+      .map(([id, r]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        r.Properties?.ReservedConcurrentExecutions,
+      ]);
+    expect(reserved).toEqual([['CaptureFunction', profile.flood!.captureReservedConcurrency]]);
+  });
+
+  it('local: neither (nothing bills, and the emulator applies neither)', () => {
+    const json = JSON.stringify(local.template.toJSON());
+    expect(json).not.toContain('ReservedConcurrentExecutions');
+    expect(json).not.toContain('RouteSettings');
   });
 });

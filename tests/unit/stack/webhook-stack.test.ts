@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../../services/shared/config.js';
 import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
 import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
@@ -255,6 +256,37 @@ describe.each(PROFILES)('the %s profile', (name) => {
     expect(outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: deadLetterQueue().id });
     expect(outputs.OperatorTopicArn.Value).toEqual({ Ref: topic().id });
   });
+});
+
+describe('the settings contract', () => {
+  it.each(PROFILES)(
+    'each %s function reads back, through services/shared/config.ts, the numbers of its profile',
+    (name) => {
+      const profile = resolveProfile(name, {});
+      const environments = Object.entries(functionEnvironments(templates[name]));
+      const envOf = (prefix: string) => {
+        const found = environments.find(([id]) => id.startsWith(prefix));
+        expect(found).toBeDefined();
+        // Tokens (table name, queue URL) are objects in the template: only the plain values here.
+        return Object.fromEntries(
+          Object.entries(found![1]).filter(([, value]) => typeof value === 'string'),
+        ) as Record<string, string>;
+      };
+      const capture = readSettings(envOf('CaptureFunction'));
+      expect(capture.retentionDays).toBe(profile.retentionDays);
+      expect(capture.maxPayloadBytes).toBe(profile.maxPayloadBytes);
+      expect(capture.logLevel).toBe(profile.logLevel);
+      const processing = readSettings(envOf('ProcessFunction'));
+      expect(processing.leaseSeconds).toBe(profile.leaseSeconds);
+      expect(processing.streamRecordConcurrency).toBe(profile.streamRecordConcurrency);
+      expect(readSettings(envOf('RetryFunction')).maxReceiveCount).toBe(2);
+      expect(readSettings(envOf('SweepFunction')).sweepThresholds).toEqual({
+        processingGraceSeconds: profile.sweep.processingGraceSeconds,
+        failedAfterSeconds: profile.sweep.failedAfterSeconds,
+        receivedAfterSeconds: profile.sweep.receivedAfterSeconds,
+      });
+    },
+  );
 });
 
 /** The function URL resource and its output, where the profile's ingress has one. */

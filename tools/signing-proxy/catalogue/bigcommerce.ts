@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createBigCommerceProvider } from '../../../services/providers/bigcommerce.js';
+import { bigcommerce } from '../../../services/providers/bigcommerce.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
-import type {
-  CatalogueEntry,
-  CatalogueEvent,
-  EventFactoryInput,
-  ProviderCatalogue,
+import {
+  type CatalogueEntry,
+  type CatalogueEvent,
+  type EventFactoryInput,
+  fromDescriptor,
+  type ProviderCatalogue,
 } from './provider-catalogue.js';
 import { numericIfPossible } from './resource-id.js';
 
@@ -131,8 +132,8 @@ const BIGCOMMERCE_RETRY_DELAYS_SECONDS = [
   60, 180, 300, 600, 900, 1800, 3600, 7200, 21_600, 50_400, 86_400,
 ] as const;
 
-export const bigcommerceCatalogue: ProviderCatalogue = {
-  provider: 'bigcommerce',
+export const bigcommerceCatalogue: ProviderCatalogue<'bigcommerce'> = {
+  ...fromDescriptor(bigcommerce),
   events: {
     'store/order/created': entry('store/order/created', 'An order was placed.', 'order'),
     'store/order/updated': entry(
@@ -165,10 +166,8 @@ export const bigcommerceCatalogue: ProviderCatalogue = {
     source:
       'https://developer.bigcommerce.com/docs/integrations/webhooks/https-webhook-overview#callback-retry-mechanism',
   },
-  secret: { env: 'BIGCOMMERCE_CLIENT_SECRET', localDefault: 'local_bigcommerce_client_secret' },
   wrongSecret: 'not_the_configured_client_secret',
   signatureHeader: 'webhook-signature',
-  createProvider: (secrets) => createBigCommerceProvider({ clientSecrets: secrets }),
   describeBody,
   newEventId,
 };

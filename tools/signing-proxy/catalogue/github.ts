@@ -1,11 +1,12 @@
-import { createGitHubProvider } from '../../../services/providers/github.js';
+import { github } from '../../../services/providers/github.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
-import type {
-  CatalogueEntry,
-  CatalogueEvent,
-  EventFactoryInput,
-  ProviderCatalogue,
+import {
+  type CatalogueEntry,
+  type CatalogueEvent,
+  type EventFactoryInput,
+  fromDescriptor,
+  type ProviderCatalogue,
 } from './provider-catalogue.js';
 import { numericIfPossible } from './resource-id.js';
 
@@ -285,8 +286,8 @@ export function githubIssuesEvent(
   return { ...body, ...overrides };
 }
 
-export const githubCatalogue: ProviderCatalogue = {
-  provider: 'github',
+export const githubCatalogue: ProviderCatalogue<'github'> = {
+  ...fromDescriptor(github),
   events: {
     push: entry(
       'push',
@@ -347,10 +348,8 @@ export const githubCatalogue: ProviderCatalogue = {
     source:
       'https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries (no automatic redelivery)',
   },
-  secret: { env: 'GITHUB_WEBHOOK_SECRET', localDefault: 'github_local_webhook_secret' },
   wrongSecret: 'not_the_configured_github_webhook_secret',
   signatureHeader: 'x-hub-signature-256',
-  createProvider: (secrets) => createGitHubProvider({ secrets }),
   describeBody,
   newEventId,
 };

@@ -1,11 +1,12 @@
-import type { Provider } from '../../../services/providers/provider.js';
+import type { Provider, ProviderDescriptor } from '../../../services/providers/provider.js';
 import type { IdSource } from '../ids.js';
 
 /*
- * The extension point for senders. One `ProviderCatalogue` per provider, in its own file next to
- * this one, listed in `catalogues.ts`: its realistic events, how it signs (the receiver's own
- * provider module), where its secret comes from and how it retries. Nothing else in the signing
- * proxy names a provider.
+ * The extension point for senders. One `ProviderCatalogue` per registered provider, in its own
+ * file next to this one, keyed by provider name in `catalogues.ts` (which does not compile while
+ * a registered provider has none): its realistic events and how it retries. How it signs and
+ * where its secret comes from are the receiver's provider descriptor's (`fromDescriptor`).
+ * Nothing else in the signing proxy names a provider.
  */
 
 export interface EventFactoryInput {
@@ -57,9 +58,9 @@ export interface RetrySchedule {
   readonly source: string;
 }
 
-export interface ProviderCatalogue {
+export interface ProviderCatalogue<N extends string = string> {
   /** The receiver's provider name, as in `/api/webhooks/{provider}`. */
-  readonly provider: string;
+  readonly provider: N;
   /** Keyed by the provider's own event type (`payment_intent.succeeded`, `store/order/created`). */
   readonly events: Readonly<Record<string, CatalogueEntry>>;
   readonly retrySchedule: RetrySchedule;
@@ -77,4 +78,18 @@ export interface ProviderCatalogue {
    */
   describeBody(body: unknown): { eventType?: string; eventId?: string; occurredAt?: Date };
   newEventId(ids: IdSource): string;
+}
+
+/**
+ * What a catalogue takes from the receiver's provider descriptor (services/providers/registry.ts),
+ * so that its name, secret variable, local default and signer are never spelled twice.
+ */
+export function fromDescriptor<N extends string>(
+  descriptor: ProviderDescriptor<N>,
+): Pick<ProviderCatalogue<N>, 'provider' | 'secret' | 'createProvider'> {
+  return {
+    provider: descriptor.name,
+    secret: { env: descriptor.secret.variable, localDefault: descriptor.secret.localDefault },
+    createProvider: (secrets) => descriptor.create(secrets),
+  };
 }

@@ -1,11 +1,12 @@
-import { createShopifyProvider } from '../../../services/providers/shopify.js';
+import { shopify } from '../../../services/providers/shopify.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
-import type {
-  CatalogueEntry,
-  CatalogueEvent,
-  EventFactoryInput,
-  ProviderCatalogue,
+import {
+  type CatalogueEntry,
+  type CatalogueEvent,
+  type EventFactoryInput,
+  fromDescriptor,
+  type ProviderCatalogue,
 } from './provider-catalogue.js';
 import { numericIfPossible } from './resource-id.js';
 
@@ -281,8 +282,8 @@ const SHOPIFY_RETRY_DELAYS_SECONDS = (() => {
   return [...delays, window - delays.reduce((a, b) => a + b, 0)];
 })();
 
-export const shopifyCatalogue: ProviderCatalogue = {
-  provider: 'shopify',
+export const shopifyCatalogue: ProviderCatalogue<'shopify'> = {
+  ...fromDescriptor(shopify),
   events: {
     'orders/create': entry(
       'orders/create',
@@ -320,10 +321,8 @@ export const shopifyCatalogue: ProviderCatalogue = {
     source:
       'https://shopify.dev/changelog/updates-to-webhook-retry-mechanism (8 retries over 4 hours, exponential backoff; intervals modelled)',
   },
-  secret: { env: 'SHOPIFY_CLIENT_SECRET', localDefault: 'shopify_local_client_secret' },
   wrongSecret: 'not_the_configured_shopify_client_secret',
   signatureHeader: 'x-shopify-hmac-sha256',
-  createProvider: (secrets) => createShopifyProvider({ clientSecrets: secrets }),
   describeBody,
   newEventId,
 };

@@ -1,11 +1,12 @@
-import { createStandardWebhooksProvider } from '../../../services/providers/standard-webhooks.js';
+import { standardWebhooks } from '../../../services/providers/standard-webhooks.js';
 import { type IdSource, randomIds } from '../ids.js';
 import { isPlainObject, mergeOverrides } from './merge-overrides.js';
-import type {
-  CatalogueEntry,
-  CatalogueEvent,
-  EventFactoryInput,
-  ProviderCatalogue,
+import {
+  type CatalogueEntry,
+  type CatalogueEvent,
+  type EventFactoryInput,
+  fromDescriptor,
+  type ProviderCatalogue,
 } from './provider-catalogue.js';
 
 /*
@@ -113,8 +114,8 @@ const STANDARD_WEBHOOKS_RETRY_DELAYS_SECONDS = [
   5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400,
 ] as const;
 
-export const standardWebhooksCatalogue: ProviderCatalogue = {
-  provider: 'standard-webhooks',
+export const standardWebhooksCatalogue: ProviderCatalogue<'standard-webhooks'> = {
+  ...fromDescriptor(standardWebhooks),
   events: {
     'invoice.paid': entry('invoice.paid', 'An invoice was paid in full.', 'invoice', invoice),
     'user.created': entry('user.created', 'A user signed up.', 'user', (_ids, id, at) =>
@@ -132,14 +133,9 @@ export const standardWebhooksCatalogue: ProviderCatalogue = {
     source:
       'https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#deliverability-and-reliability (example retry schedule)',
   },
-  secret: {
-    env: 'STANDARD_WEBHOOKS_SECRET',
-    localDefault: 'whsec_bG9jYWwtc3RhbmRhcmQtd2ViaG9va3MtZGV2LWtleSE=',
-  },
   // `whsec_` + base64 of 32 other bytes: well-formed, not the configured one.
   wrongSecret: `whsec_${Buffer.from('not-the-configured-standard-key!').toString('base64')}`,
   signatureHeader: 'webhook-signature',
-  createProvider: (secrets) => createStandardWebhooksProvider({ secrets }),
   describeBody,
   newEventId,
 };

@@ -1,11 +1,12 @@
-import { createStripeProvider } from '../../../services/providers/stripe.js';
+import { stripe } from '../../../services/providers/stripe.js';
 import { type IdSource, randomIds, stripeStyleId } from '../ids.js';
 import { epochSeconds, isPlainObject, mergeOverrides } from './merge-overrides.js';
-import type {
-  CatalogueEntry,
-  CatalogueEvent,
-  EventFactoryInput,
-  ProviderCatalogue,
+import {
+  type CatalogueEntry,
+  type CatalogueEvent,
+  type EventFactoryInput,
+  fromDescriptor,
+  type ProviderCatalogue,
 } from './provider-catalogue.js';
 
 /*
@@ -246,8 +247,8 @@ const STRIPE_RETRY_DELAYS_SECONDS = (() => {
   return delays;
 })();
 
-export const stripeCatalogue: ProviderCatalogue = {
-  provider: 'stripe',
+export const stripeCatalogue: ProviderCatalogue<'stripe'> = {
+  ...fromDescriptor(stripe),
   events: {
     'payment_intent.created': entry(
       'payment_intent.created',
@@ -286,10 +287,8 @@ export const stripeCatalogue: ProviderCatalogue = {
     source:
       'https://docs.stripe.com/webhooks#automatic-retries (up to 3 days, exponential backoff; intervals modelled)',
   },
-  secret: { env: 'STRIPE_WEBHOOK_SECRET', localDefault: 'whsec_local_stripe_dev_secret' },
   wrongSecret: 'whsec_not_the_configured_secret',
   signatureHeader: 'stripe-signature',
-  createProvider: (secrets) => createStripeProvider({ secrets }),
   describeBody,
   newEventId: (ids) => stripeStyleId(ids, 'evt'),
 };

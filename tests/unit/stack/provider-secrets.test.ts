@@ -1,0 +1,41 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { PROVIDERS } from '../../../services/providers/registry.js';
+import { resolveProfile } from '../../../stack/profile.js';
+import { provideProviderSecrets } from '../../../stack/provider-secrets.js';
+import { acme } from '../../fixtures/acme-provider.js';
+
+/** A bare function (no bundling) given the secrets of the registry plus the fixture provider. */
+function synth(profileName: 'local' | 'aws', env: Record<string, string> = {}) {
+  const stack = new Stack(new App(), 'ProviderSecrets');
+  const fn = new LambdaFunction(stack, 'Capture', {
+    runtime: Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: Code.fromInline('export const handler = async () => {};'),
+  });
+  provideProviderSecrets(fn, resolveProfile(profileName, env), [...PROVIDERS, acme]);
+  const template = Template.fromStack(stack);
+  const [resource] = Object.values(template.findResources('AWS::Lambda::Function'));
+  return { template, variables: resource!.Properties.Environment.Variables };
+}
+
+describe('provider secrets come from the descriptors', () => {
+  it('local: a new descriptor gets its development default, or the value from the shell', () => {
+    expect(synth('local').variables.ACME_WEBHOOK_SECRET).toBe(acme.secret.localDefault);
+    expect(
+      synth('local', { ACME_WEBHOOK_SECRET: 'from_the_shell' }).variables.ACME_WEBHOOK_SECRET,
+    ).toBe('from_the_shell');
+  });
+
+  it('aws: a new descriptor gets its parameter name and a grant on exactly that parameter', () => {
+    const { template, variables } = synth('aws');
+    expect(variables.ACME_WEBHOOK_SECRET_PARAMETER).toBe(acme.secret.parameterName);
+    expect(variables).not.toHaveProperty('ACME_WEBHOOK_SECRET');
+    const policy = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('parameter/webhook-receiver/acme-webhook-secret');
+    // Optional providers without a parameter are not deployed to AWS.
+    expect(variables).not.toHaveProperty('GITHUB_WEBHOOK_SECRET_PARAMETER');
+  });
+});
