@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { drainRequest, MAX_DRAINED_BYTES } from './drain-request.js';
 import { buildHttpApiEvent } from './http-api-event.js';
 import {
   apiGatewayErrorBody,
@@ -48,8 +49,12 @@ export function buildApiGateway(options: ApiGatewayOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
+  app.setErrorHandler(async (error: { statusCode?: number; code?: string }, request, reply) => {
     if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // The client is usually still sending: read the rest of the body before answering, so it
+      // gets the 413 (as from API Gateway) instead of a connection closed under its upload.
+      const drained = await drainRequest(request.raw, MAX_DRAINED_BYTES);
+      if (!drained) reply.header('connection', 'close');
       return reply
         .code(413)
         .send(

@@ -3,6 +3,7 @@ import { buildApiGateway, type HttpRoute } from './api-gateway.js';
 import type { StackFunctions } from './functions.js';
 import { apiGatewayErrorBody, type GatewayErrorBody } from './http-api-response.js';
 import { registerLambdaInvokeApi } from './lambda-invoke-api.js';
+import { refuseNonLocalRequest } from './local-request-guard.js';
 import type { StackContext } from './stack-context.js';
 import { resourcesOfType } from './template.js';
 
@@ -54,6 +55,24 @@ function registerAdminRoutes(
   },
 ): void {
   const errorBody = options.errorBody ?? apiGatewayErrorBody;
+  // Only this machine's own tools may use these routes, not a web page (local-request-guard.ts).
+  // The stack's own routes (the webhook capture) are not guarded: senders are servers, and a
+  // tunnel forwards them with any Host.
+  app.addHook('onRequest', async (request, reply) => {
+    // By the route matched (not the raw URL, which may spell the same path otherwise).
+    if (!isGuarded(request.routeOptions.url)) return;
+    const refusal = refuseNonLocalRequest({
+      method: request.method,
+      headers: request.headers,
+      port: request.socket.localPort ?? 0,
+    });
+    if (!refusal) return;
+    options.context.log.warn(
+      { url: request.url.split('?')[0], code: refusal.code },
+      'local-only route refused',
+    );
+    return reply.code(refusal.statusCode).send(errorBody(refusal.code, refusal.message));
+  });
   app.get('/_emulator/health', async () => ({ status: 'ready' }));
   app.get('/_emulator/outputs', async () => ({
     stackName: options.stackName,
@@ -83,5 +102,13 @@ function registerAdminRoutes(
         return reply.code(502).send(errorBody('function_error', (error as Error).message));
       }
     },
+  );
+}
+
+/** The emulator's own routes and Lambda's Invoke API: local tools only. */
+function isGuarded(route: string | undefined): boolean {
+  return (
+    route !== undefined &&
+    (route.startsWith('/_emulator/') || route.startsWith('/2015-03-31/functions/'))
   );
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { drainRequest, MAX_DRAINED_BYTES } from './drain-request.js';
 import { FunctionError, type LambdaFunction, MAX_PAYLOAD_BYTES } from './lambda-runtime.js';
 
 export interface LambdaInvokeApiOptions {
@@ -67,8 +68,11 @@ export function registerLambdaInvokeApi(app: FastifyInstance, options: LambdaInv
 
   // Its own scope: Lambda's error shape here, whatever the API around it answers.
   app.register(async (scope) => {
-    scope.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
+    scope.setErrorHandler(async (error: { statusCode?: number; code?: string }, request, reply) => {
       if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        // Read the rest first, so the client gets this answer rather than a closed connection.
+        if (!(await drainRequest(request.raw, MAX_DRAINED_BYTES)))
+          reply.header('connection', 'close');
         return lambdaError(
           reply,
           413,

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -311,6 +313,60 @@ describe('buildApiGateway: failures', () => {
     expect(response.json().error.code).toBe('payload_too_large');
     expect(invoke).not.toHaveBeenCalled();
   });
+
+  it.each([
+    ['with a content-length', true],
+    ['chunked, without a content-length', false],
+  ])(
+    'answers a real upload over 10 MB, %s, with 413 once the client has sent it (no EPIPE)',
+    async (_how, withLength) => {
+      const { app, invoke } = gateway();
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as AddressInfo;
+      const body = Buffer.alloc(MAX_REQUEST_BYTES * 3, 0x20);
+
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/api/webhooks/stripe',
+            headers: {
+              'content-type': 'application/json',
+              ...(withLength ? { 'content-length': String(body.length) } : {}),
+            },
+          },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              text += chunk;
+            });
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+            response.on('error', reject);
+          },
+        );
+        request.on('error', reject);
+        // As a client uploads: in pieces, as fast as the socket takes them.
+        const piece = 64 * 1024;
+        let offset = 0;
+        const write = () => {
+          while (offset < body.length) {
+            const chunk = body.subarray(offset, offset + piece);
+            offset += chunk.length;
+            if (!request.write(chunk)) return void request.once('drain', write);
+          }
+          request.end();
+        };
+        write();
+      });
+
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body).error.code).toBe('payload_too_large');
+      expect(invoke).not.toHaveBeenCalled();
+    },
+  );
 
   it('accepts a body of exactly 10 MB', async () => {
     const { app, lastEvent } = gateway();
