@@ -56,7 +56,7 @@ describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', ()
 
     const dryRun = await cli('redrive', id, '--dry-run', '--json');
     expect(dryRun.json).toMatchObject({ dryRun: true, moved: [id] });
-    expect(await stack.store.getState(id)).toMatchObject({ status: 'dead' });
+    expect(await stack.store.ledger.getState(id)).toMatchObject({ status: 'dead' });
 
     const redriven = await cli('redrive', id, '--json');
     expect(redriven.code).toBe(0);

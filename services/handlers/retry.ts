@@ -14,7 +14,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     event.Records.map(async (record) => {
       try {
         const message = parseFailedQueueMessage(record.body);
-        const webhook = message.webhook ?? (await deps.store.getWebhook(message.id));
+        const webhook = message.webhook ?? (await deps.ledger.getWebhook(message.id));
         if (!webhook) {
           logger.warn(
             { event: 'retry.unknown', webhookId: message.id },

@@ -4,11 +4,11 @@ import { PayloadTooLargeError } from '../shared/errors.js';
 import { FAULT_HEADERS } from './fault-injection.js';
 import type { Webhook } from './webhook.js';
 import { deriveWebhookId } from './webhook-id.js';
-import type { WebhookStore } from './webhook-store.js';
+import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface CaptureDependencies {
   readonly providers: ReadonlyMap<string, Provider>;
-  readonly store: WebhookStore;
+  readonly ledger: Pick<WebhookLedger, 'create'>;
   readonly maxPayloadBytes: number;
   readonly faultInjection: boolean;
 }
@@ -61,7 +61,7 @@ export async function captureWebhook(
     payload: request.rawBody,
     headers: keptHeaders(provider, request.headers, deps.faultInjection),
   };
-  const result = await deps.store.create(webhook);
+  const result = await deps.ledger.create(webhook);
   return { id, duplicate: result === 'duplicate', provider: provider.name, event };
 }
 

@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { withoutKeys } from '../../stack/table-schema.js';
 import { errorFields } from '../shared/logger.js';
 import { type ProcessDependencies, processAttempt } from './process-webhook.js';
 import type { Webhook } from './webhook.js';
@@ -28,13 +29,8 @@ export async function processStreamRecords(
         const image = record.dynamodb?.NewImage;
         if (!image)
           throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
-        const {
-          PK: _pk,
-          SK: _sk,
-          expiresAt: _ttl,
-          ...webhook
-        } = unmarshall(image as Record<string, AttributeValue>);
-        const report = await processAttempt(deps, webhook as Webhook, { source: 'stream' });
+        const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
+        const report = await processAttempt(deps, webhook, { source: 'stream' });
         return report.ack ? undefined : sequenceNumber;
       } catch (error) {
         deps.log.error(

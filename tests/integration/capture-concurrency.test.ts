@@ -9,8 +9,15 @@ import {
   type CaptureDependencies,
   captureWebhook,
 } from '../../services/webhooks/capture-webhook.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { DynamoDBWebhookLedger } from '../../services/webhooks/dynamodb-webhook-ledger.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
+import {
+  PARTITION_KEY,
+  SORT_KEY,
+  STATUS_SORT_KEY,
+  statusKey,
+  WEBHOOK_SORT_KEY,
+} from '../../stack/table-schema.js';
 import { bigcommerceEvent, stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
@@ -24,7 +31,12 @@ const providers = createProviders({
 
 beforeAll(async () => {
   storage = await startLocalStorage();
-  deps = { providers, store: storage.store(), maxPayloadBytes: 256 * 1024, faultInjection: false };
+  deps = {
+    providers,
+    ledger: storage.store().ledger,
+    maxPayloadBytes: 256 * 1024,
+    faultInjection: false,
+  };
 });
 afterAll(async () => {
   await storage?.stop();
@@ -34,8 +46,9 @@ async function itemsOf(id: string) {
   const { Items = [] } = await storage.documentClient.send(
     new QueryCommand({
       TableName: storage.tableName,
-      KeyConditionExpression: 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': `WH#${id}` },
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':pk': statusKey(id).PK },
       ConsistentRead: true,
     }),
   );
@@ -60,13 +73,18 @@ describe('capture against DynamoDB Local', () => {
 
       const [id] = [...ids] as [string];
       const items = await itemsOf(id);
-      expect(items.map((i) => i.SK).sort()).toEqual(['STATUS', 'WEBHOOK']);
-      expect(items.find((i) => i.SK === 'STATUS')).toMatchObject({
+      expect(items.map((i) => i[SORT_KEY]).sort()).toEqual(
+        [STATUS_SORT_KEY, WEBHOOK_SORT_KEY].sort(),
+      );
+      expect(items.find((i) => i[SORT_KEY] === STATUS_SORT_KEY)).toMatchObject({
         status: 'received',
         attempts: 0,
         version: 1,
       });
-      expect(items.find((i) => i.SK === 'WEBHOOK')).toMatchObject({ payload: rawBody, provider });
+      expect(items.find((i) => i[SORT_KEY] === WEBHOOK_SORT_KEY)).toMatchObject({
+        payload: rawBody,
+        provider,
+      });
     },
   );
 
@@ -82,7 +100,7 @@ describe('capture against DynamoDB Local', () => {
     const before = await itemsOf(first.id);
     // Re-signed now, as Stripe does on each retry; received three days later.
     const later = new Date(Date.now() + 3 * 86_400_000);
-    const laterDeps = { ...deps, store: storage.store({ now: () => later }) };
+    const laterDeps = { ...deps, ledger: storage.store({ now: () => later }).ledger };
     const again = await captureWebhook(laterDeps, {
       provider: 'stripe',
       rawBody,
@@ -99,14 +117,14 @@ describe('capture against DynamoDB Local', () => {
       ...localClientConfig('http://127.0.0.1:9'),
       maxAttempts: 2,
     });
-    const unreachable = new WebhookStore({
+    const unreachable = new DynamoDBWebhookLedger({
       client: DynamoDBDocumentClient.from(client),
       tableName: storage.tableName,
       retentionDays: 7,
     });
     const rawBody = JSON.stringify(stripeEvent());
     const error = await captureWebhook(
-      { ...deps, store: unreachable },
+      { ...deps, ledger: unreachable },
       {
         provider: 'stripe',
         rawBody,

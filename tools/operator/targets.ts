@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localClientConfig } from '../../emulator/local-aws.js';
 import { createFailedQueue, type FailedQueue } from '../../services/webhooks/failed-queue.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { openWebhookTable, type WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { type Profile, resolveProfile } from '../../stack/profile.js';
 import { readStackOutputs, remoteClientConfig, StackNotDeployedError } from './stack-outputs.js';
 
@@ -13,7 +13,7 @@ export type TargetName = 'embedded' | 'localstack' | 'aws';
 export interface Target {
   readonly name: TargetName;
   readonly outputs: Readonly<Record<string, string>>;
-  readonly store: WebhookStore;
+  readonly table: WebhookTable;
   readonly sqs: SQSClient;
   readonly failedQueue: FailedQueue;
   /** The numbers the stack was deployed with (sweeper thresholds). */
@@ -60,7 +60,7 @@ function build(
   return {
     name,
     outputs,
-    store: new WebhookStore({
+    table: openWebhookTable({
       client: DynamoDBDocumentClient.from(dynamodb, {
         marshallOptions: { removeUndefinedValues: true },
       }),

@@ -247,7 +247,7 @@ describe('least privilege', () => {
     },
   );
 
-  // What each handler's WebhookStore calls send (services/webhooks/webhook-store.ts): claim,
+  // What each handler's ledger and projection calls send (services/webhooks/): claim,
   // finish, markEnqueued, requeue and applyProjection are conditional UpdateItems, getState and
   // getWebhook GetItems (a claim from received reads nothing), listAttention a Query on the
   // attention index. Nothing deletes, scans,

@@ -2,6 +2,13 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
+import {
+  ATTENTION_INDEX,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+  WEBHOOK_SORT_KEY,
+} from '../../../stack/table-schema.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
 
 // Synthesis bundles three functions with esbuild: allow for a slow machine.
@@ -81,16 +88,16 @@ describe.each(PROFILES)('the %s profile', (name) => {
       templ().resourceCountIs('AWS::DynamoDB::Table', 1);
       templ().hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
-          { AttributeName: 'PK', KeyType: 'HASH' },
-          { AttributeName: 'SK', KeyType: 'RANGE' },
+          { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
         ],
         AttributeDefinitions: Match.arrayWith([
-          { AttributeName: 'PK', AttributeType: 'S' },
-          { AttributeName: 'SK', AttributeType: 'S' },
+          { AttributeName: PARTITION_KEY, AttributeType: 'S' },
+          { AttributeName: SORT_KEY, AttributeType: 'S' },
         ]),
         BillingMode: 'PAY_PER_REQUEST',
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       });
     });
 
@@ -148,10 +155,10 @@ describe.each(PROFILES)('the %s profile', (name) => {
       templ().hasResourceProperties('AWS::DynamoDB::Table', {
         GlobalSecondaryIndexes: [
           Match.objectLike({
-            IndexName: 'attention',
+            IndexName: ATTENTION_INDEX.name,
             KeySchema: [
-              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
-              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+              { AttributeName: ATTENTION_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: ATTENTION_INDEX.sortKey, KeyType: 'RANGE' },
             ],
           }),
         ],
@@ -191,7 +198,7 @@ describe.each(PROFILES)('the %s profile', (name) => {
       expect(filters).toHaveLength(1);
       expect(JSON.parse(filters[0].Pattern)).toEqual({
         eventName: ['INSERT'],
-        dynamodb: { Keys: { SK: { S: ['WEBHOOK'] } } },
+        dynamodb: { Keys: { [SORT_KEY]: { S: [WEBHOOK_SORT_KEY] } } },
       });
     });
 

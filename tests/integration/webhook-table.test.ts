@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookTable } from '../../services/webhooks/webhook-table.js';
+import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
+import { describeLedgerContract } from '../helpers/webhook-ledger-contract.js';
+
+let storage: LocalStorage;
+let store: WebhookTable;
+
+beforeAll(async () => {
+  storage = await startLocalStorage();
+  store = storage.store();
+});
+afterAll(async () => {
+  await storage?.stop();
+});
+
+// The same contract the in-memory ledger passes (tests/unit/webhooks), here on DynamoDB Local:
+// every transition's condition expression, races decided by DynamoDB.
+describeLedgerContract('DynamoDB Local', () => ({
+  ledger: (now) => (now ? storage.store({ now }).ledger : store.ledger),
+  listAttention: (status) => store.attention.listAttention(status),
+}));
+
+describe('the projection store on DynamoDB Local', () => {
+  it('projections keep the latest event by provider time; re-applying the same event stays applied', async () => {
+    const resource = `stripe#payment_intent#pi_it_${Date.now()}`;
+    const t0 = '2026-01-01T00:00:00.000Z';
+    const t1 = '2026-01-01T00:00:05.000Z';
+    expect(
+      await store.projections.applyProjection(resource, {
+        at: t1,
+        id: 'evt_b',
+        type: 'b',
+        state: { n: 2 },
+      }),
+    ).toBe('applied');
+    expect(
+      await store.projections.applyProjection(resource, {
+        at: t0,
+        id: 'evt_a',
+        type: 'a',
+        state: { n: 1 },
+      }),
+    ).toBe('stale');
+    expect(
+      await store.projections.applyProjection(resource, {
+        at: t1,
+        id: 'evt_b',
+        type: 'b',
+        state: { n: 2 },
+      }),
+    ).toBe('applied');
+    expect(await store.projections.getProjection(resource)).toMatchObject({
+      lastEventId: 'evt_b',
+      state: { n: 2 },
+    });
+  });
+});
