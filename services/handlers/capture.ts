@@ -45,6 +45,10 @@ export async function handler(
         provider: provider.slice(0, 64),
         status: httpError.statusCode,
         ...errorFields(error),
+        // What DynamoDB said, say, for a refused item: the answer's message does not carry it.
+        ...(error instanceof Error && error.cause !== undefined
+          ? { cause: errorFields(error.cause) }
+          : {}),
       },
       'webhook not accepted',
     );

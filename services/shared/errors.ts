@@ -33,6 +33,15 @@ export class PayloadTooLargeError extends WebhookReceiverError {
   readonly code = 'payload_too_large';
 }
 
+/**
+ * The event verified but DynamoDB refuses to store it (a ValidationException: the item, with the
+ * fields taken out of the body and the kept headers, is over the 400 KB item limit). Permanent:
+ * sending it again cannot help, so the sender must not be told to retry.
+ */
+export class EventTooLargeError extends WebhookReceiverError {
+  readonly code = 'event_too_large';
+}
+
 /** DynamoDB (or another store) could not be reached or refused the write; the sender should retry. */
 export class StorageUnavailableError extends WebhookReceiverError {
   readonly code = 'storage_unavailable';

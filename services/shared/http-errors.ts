@@ -10,6 +10,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_event: 400,
   invalid_request: 400,
   payload_too_large: 413,
+  event_too_large: 413,
   storage_unavailable: 503,
 };
 

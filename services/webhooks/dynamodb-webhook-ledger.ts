@@ -18,7 +18,11 @@ import {
   webhookKey,
   withoutKeys,
 } from '../../stack/table-schema.js';
-import { StorageUnavailableError, TransitionRejectedError } from '../shared/errors.js';
+import {
+  EventTooLargeError,
+  StorageUnavailableError,
+  TransitionRejectedError,
+} from '../shared/errors.js';
 import { canTransition } from './status-machine.js';
 import { UpdateExpression } from './update-expression.js';
 import type { Webhook, WebhookState, WebhookStatus } from './webhook.js';
@@ -115,6 +119,13 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
             continue;
           }
         }
+        if (isPermanentRefusal(error)) {
+          throw new EventTooLargeError(
+            "The event cannot be stored: with its kept headers it is over DynamoDB's 400 KB item limit. Sending it again will not help.",
+            { cause: error, context: { webhookId: webhook.id } },
+          );
+        }
+        // Throttling, timeouts, network errors, a conflict that outlasted the retries: transient.
         throw new StorageUnavailableError(
           'The webhook could not be stored; the sender should retry.',
           { cause: error, context: { webhookId: webhook.id } },
@@ -306,6 +317,18 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
       throw error;
     }
   }
+}
+
+/**
+ * Whether DynamoDB refused the capture transaction for what it holds rather than for its own
+ * state: a ValidationException (the SDK's name for it; an item over 400 KB, a key over its
+ * limit), thrown for the request or given as a transaction's cancellation reason.
+ */
+function isPermanentRefusal(error: unknown): boolean {
+  if (error instanceof TransactionCanceledException) {
+    return (error.CancellationReasons ?? []).some((r) => r.Code === 'ValidationError');
+  }
+  return error instanceof Error && error.name === 'ValidationException';
 }
 
 function assertTransition(from: WebhookStatus, to: WebhookStatus): void {

@@ -3,13 +3,14 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../emulator/local-aws.js';
 import { createProviders } from '../../services/providers/registry.js';
-import { StorageUnavailableError } from '../../services/shared/errors.js';
+import { EventTooLargeError, StorageUnavailableError } from '../../services/shared/errors.js';
 import { toHttpError } from '../../services/shared/http-errors.js';
 import {
   type CaptureDependencies,
   captureWebhook,
 } from '../../services/webhooks/capture-webhook.js';
 import { DynamoDBWebhookLedger } from '../../services/webhooks/dynamodb-webhook-ledger.js';
+import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
 import {
   PARTITION_KEY,
@@ -110,6 +111,33 @@ describe('capture against DynamoDB Local', () => {
     expect(again).toMatchObject({ id: first.id, duplicate: true });
     expect(await itemsOf(first.id)).toEqual(before);
   });
+
+  it.each([
+    // The body (under 256 KiB) and the type or id taken out of it, together over 400 KB.
+    ['a 205 KB type', { type: `payment_intent.${'x'.repeat(205_000)}` }, 0],
+    ['a 180 KB id', { id: `evt_${'x'.repeat(180_000)}` }, 75_000],
+  ])(
+    'answers a signed event too large for one item (%s) 413 event_too_large, not 503, and stores nothing',
+    async (_, overrides, padding) => {
+      const event = stripeEvent(overrides);
+      event.data.object.metadata = { note: 'y'.repeat(padding) };
+      const rawBody = JSON.stringify(event);
+      expect(Buffer.byteLength(rawBody)).toBeLessThan(256 * 1024);
+      const error = await captureWebhook(deps, {
+        provider: 'stripe',
+        rawBody,
+        headers: signedHeaders('stripe', rawBody),
+        receivedAt: new Date(),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventTooLargeError);
+      expect(toHttpError(error)).toMatchObject({
+        statusCode: 413,
+        body: { error: { code: 'event_too_large' } },
+      });
+      const id = deriveWebhookId('stripe', event.id);
+      expect(await itemsOf(id)).toEqual([]);
+    },
+  );
 
   it('answers 503 storage_unavailable when DynamoDB cannot be reached', async () => {
     // A port nothing listens on: the SDK fails to connect, as during an outage.
