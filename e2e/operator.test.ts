@@ -94,6 +94,24 @@ describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', ()
     expect(refused).toMatchObject({ code: 1, json: { error: { code: 'replay_refused' } } });
   });
 
+  it('a copy with the same event id and another body: kept first, warned, marked in status and stats', async () => {
+    const event = stripeEvent();
+    const first = await stack.send('stripe', event);
+    expect(first.status).toBe(202);
+    const changed = await stack.send('stripe', { ...event, livemode: true });
+    expect(changed).toMatchObject({ status: 200, body: { id: first.body.id, duplicate: true } });
+
+    const warning = await eventually(async () =>
+      stack.logs.find((l) => l.event === 'capture.conflict' && l.webhookId === first.body.id),
+    );
+    expect(warning).toMatchObject({ level: 'warn', conflicts: 1 });
+    expect(warning.storedSha256).not.toBe(warning.receivedSha256);
+    const status = await cli('status', first.body.id, '--json');
+    expect(status.json.conflicts).toMatchObject({ count: 1, sha256: warning.receivedSha256 });
+    const stats = await cli('stats', '--json');
+    expect(stats.json.conflicts.copies).toBeGreaterThanOrEqual(1);
+  });
+
   it('stats holds: received = completed + dead + in flight, and the index agrees', async () => {
     const sends = [
       ...Array.from({ length: 6 }, () => stack.send('stripe', stripeEvent())),

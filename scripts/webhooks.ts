@@ -133,6 +133,11 @@ async function status(target: Target, id: string, io: Io): Promise<number> {
       ['updated', view.updatedAt],
     ];
     if (view.outcome) rows.push(['outcome', view.outcome]);
+    if (view.conflicts)
+      rows.push([
+        'conflicts',
+        `${view.conflicts.count} copies with another body (last ${view.conflicts.lastAt ?? '?'}, sha256 ${view.conflicts.sha256 ?? '?'}); the first copy is kept`,
+      ]);
     if (view.lastError)
       rows.push([
         'last error',
@@ -216,7 +221,7 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
   else {
     io.out(
       table(
-        ['id', 'status', 'provider', 'type', 'attempts', 'updated', 'last error'],
+        ['id', 'status', 'provider', 'type', 'attempts', 'updated', 'last error', 'conflicts'],
         rows.map((s) => [
           s.id,
           paint(s.status),
@@ -225,6 +230,7 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
           String(s.attempts),
           s.updatedAt,
           s.lastError?.code ?? '',
+          s.conflicts ? `${s.conflicts}!` : '',
         ]),
       ),
     );
@@ -316,7 +322,7 @@ async function stats(target: Target, io: Io): Promise<number> {
   const holds = checks.every((c) => c.holds);
   if (io.json)
     io.out(
-      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, checks, holds })}\n`,
+      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, conflicts: audit.conflicts, checks, holds })}\n`,
     );
   else {
     const statuses: WebhookStatus[] = ['received', 'processing', 'failed', 'completed', 'dead'];
@@ -332,6 +338,9 @@ async function stats(target: Target, io: Io): Promise<number> {
           ['all', ...statuses.map((s) => String(byStatus[s])), String(audit.webhooks)],
         ],
       ),
+    );
+    io.out(
+      `conflicting copies (same event id, another body; first kept): ${audit.conflicts.copies} on ${audit.conflicts.webhooks} webhooks\n`,
     );
     for (const check of checks)
       io.out(`${check.holds ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);

@@ -115,8 +115,11 @@ export class WebhookStack extends Stack {
       timeout: profile.captureTimeout,
       environment: common,
     });
-    // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
-    grantTableActions(capture, table.tableArn, ['dynamodb:PutItem']);
+    // Capture puts the two items of a new webhook (one TransactWriteItems of two Puts) and, for
+    // a copy whose body differs from the stored one, counts the conflict on its STATUS item
+    // (an UpdateItem that changes nothing else). It never reads: a duplicate's cancellation
+    // carries the stored copy.
+    grantTableActions(capture, table.tableArn, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     provideProviderSecrets(capture, profile);
 
     const processFn = new WebhookFunction(this, 'ProcessFunction', {

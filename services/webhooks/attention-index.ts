@@ -30,6 +30,8 @@ export interface ListAttentionOptions {
 
 export interface Audit {
   readonly webhooks: number;
+  /** Webhooks that had copies with another body, and how many such copies in all. */
+  readonly conflicts: { readonly webhooks: number; readonly copies: number };
   readonly statuses: Array<{ status: WebhookStatus; provider: string; count: number }>;
 }
 
@@ -125,6 +127,7 @@ export class AttentionIndex {
    */
   async audit(): Promise<Audit> {
     let webhooks = 0;
+    const conflicts = { webhooks: 0, copies: 0 };
     const counts = new Map<string, number>();
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -132,7 +135,7 @@ export class AttentionIndex {
         new ScanCommand({
           TableName: this.#options.tableName,
           FilterExpression: 'begins_with(#pk, :wh)',
-          ProjectionExpression: '#sk, #status, provider',
+          ProjectionExpression: '#sk, #status, provider, conflicts',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#status': 'status' },
           ExpressionAttributeValues: { ':wh': WEBHOOK_PARTITION_PREFIX },
           ExclusiveStartKey: startKey,
@@ -143,12 +146,17 @@ export class AttentionIndex {
         else if (item[SORT_KEY] === STATUS_SORT_KEY) {
           const key = `${item.status}\u0000${item.provider}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
+          if (typeof item.conflicts === 'number' && item.conflicts > 0) {
+            conflicts.webhooks++;
+            conflicts.copies += item.conflicts;
+          }
         }
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return {
       webhooks,
+      conflicts,
       statuses: [...counts].map(([key, count]) => {
         const [status, provider] = key.split('\u0000') as [WebhookStatus, string];
         return { status, provider, count };

@@ -4,7 +4,7 @@ import { PayloadTooLargeError } from '../shared/errors.js';
 import { FAULT_HEADERS } from './fault-injection.js';
 import type { Webhook } from './webhook.js';
 import { deriveWebhookId } from './webhook-id.js';
-import type { WebhookLedger } from './webhook-ledger.js';
+import type { PayloadConflict, WebhookLedger } from './webhook-ledger.js';
 
 export interface CaptureDependencies {
   readonly providers: ReadonlyMap<string, Provider>;
@@ -23,6 +23,8 @@ export interface CaptureRequest {
 export interface CaptureResult {
   readonly id: string;
   readonly duplicate: boolean;
+  /** A duplicate whose body differs from the stored copy's (kept; the conflict recorded). */
+  readonly conflict?: PayloadConflict;
   readonly provider: string;
   readonly event: VerifiedEvent;
 }
@@ -62,7 +64,13 @@ export async function captureWebhook(
     headers: keptHeaders(provider, request.headers, deps.faultInjection),
   };
   const result = await deps.ledger.create(webhook);
-  return { id, duplicate: result === 'duplicate', provider: provider.name, event };
+  return {
+    id,
+    duplicate: result.outcome === 'duplicate',
+    ...(result.outcome === 'duplicate' && result.conflict ? { conflict: result.conflict } : {}),
+    provider: provider.name,
+    event,
+  };
 }
 
 function keptHeaders(

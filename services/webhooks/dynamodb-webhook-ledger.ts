@@ -36,6 +36,7 @@ import {
   expiryOf,
   type FinishDetails,
   type RequeueOptions,
+  sha256,
   type WebhookLedger,
 } from './webhook-ledger.js';
 
@@ -89,6 +90,8 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
             TableName: this.#table,
             Item: { ...webhookKey(webhook.id), ...webhook, [TTL_ATTRIBUTE]: expiresAt },
             ConditionExpression: isNew,
+            // A duplicate's cancellation reason then carries the stored copy, to compare bodies.
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         {
@@ -109,11 +112,14 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#client.send(command);
-        return 'created';
+        return { outcome: 'created' };
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
           const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
-          if (codes.includes('ConditionalCheckFailed')) return 'duplicate';
+          if (codes.includes('ConditionalCheckFailed')) {
+            const stored = error.CancellationReasons?.[0]?.Item;
+            return this.#duplicate(webhook, stored ? unmarshallLoose(stored) : undefined);
+          }
           if (codes.includes('TransactionConflict') && attempt < 8) {
             await sleep(10 * 2 ** Math.min(attempt, 5) * Math.random());
             continue;
@@ -131,6 +137,47 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
           { cause: error, context: { webhookId: webhook.id } },
         );
       }
+    }
+  }
+
+  /** A duplicate: compares bodies, and counts a conflict on the status if they differ. */
+  async #duplicate(
+    webhook: Webhook,
+    stored: Record<string, unknown> | undefined,
+  ): Promise<CreateResult> {
+    // DynamoDB returns the stored copy with the cancellation (ALL_OLD); without it there is
+    // nothing to compare, and capture has no read permission to fetch it.
+    const kept = stored && withoutKeys<Webhook>(stored);
+    if (!kept || kept.payload === webhook.payload) return { outcome: 'duplicate' };
+    const receivedSha256 = sha256(webhook.payload);
+    const u = new UpdateExpression()
+      .add('conflicts')
+      .set('lastConflictAt', this.#now().toISOString())
+      .set('conflictSha256', receivedSha256);
+    u.when(`attribute_exists(${u.name(PARTITION_KEY)})`);
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: statusKey(webhook.id),
+          ...u.build(),
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return {
+        outcome: 'duplicate',
+        conflict: {
+          storedSha256: sha256(kept.payload),
+          receivedSha256,
+          conflicts: Number(Attributes?.conflicts ?? 1),
+        },
+      };
+    } catch (error) {
+      // Not recorded: answer 503 so the sender sends it again and the conflict is counted then.
+      throw new StorageUnavailableError(
+        'The webhook could not be stored; the sender should retry.',
+        { cause: error, context: { webhookId: webhook.id } },
+      );
     }
   }
 

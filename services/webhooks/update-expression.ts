@@ -9,6 +9,7 @@ export type AttributePath = string | readonly string[];
 export class UpdateExpression {
   readonly #sets: string[] = [];
   readonly #removes: string[] = [];
+  readonly #adds: string[] = [];
   readonly #names = new Map<string, string>();
   readonly #values = new Map<string, unknown>();
   readonly #conditions: string[] = [];
@@ -31,6 +32,12 @@ export class UpdateExpression {
   increment(path: AttributePath, by = 1): this {
     const name = this.name(path);
     this.#sets.push(`${name} = ${name} + ${this.value(by)}`);
+    return this;
+  }
+
+  /** `ADD path by`: a counter that starts at 0 when the attribute does not exist yet. */
+  add(path: AttributePath, by = 1): this {
+    this.#adds.push(`${this.name(path)} ${this.value(by)}`);
     return this;
   }
 
@@ -78,6 +85,7 @@ export class UpdateExpression {
     const clauses = [
       this.#sets.length > 0 ? `SET ${this.#sets.join(', ')}` : '',
       this.#removes.length > 0 ? `REMOVE ${this.#removes.join(', ')}` : '',
+      this.#adds.length > 0 ? `ADD ${this.#adds.join(', ')}` : '',
     ].filter(Boolean);
     if (clauses.length === 0) throw new Error('An update must set or remove something.');
     return {

@@ -1,6 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { LastError, Outcome, Webhook, WebhookState, WebhookStatus } from './webhook.js';
 
-export type CreateResult = 'created' | 'duplicate';
+/**
+ * A copy of a stored webhook (same provider event id) whose body differs from the stored one:
+ * the first copy is kept (the sender's id is the identity), the conflict is recorded.
+ */
+export interface PayloadConflict {
+  readonly storedSha256: string;
+  readonly receivedSha256: string;
+  /** How many conflicting copies the webhook has had, this one included. */
+  readonly conflicts: number;
+}
+
+export type CreateResult =
+  | { readonly outcome: 'created' }
+  | { readonly outcome: 'duplicate'; readonly conflict?: PayloadConflict };
 
 export interface ClaimOptions {
   readonly from: WebhookStatus;
@@ -48,7 +62,9 @@ export const CREATED_VERSION = 1;
 export interface WebhookLedger {
   /**
    * Stores the webhook and its `received` status at once, only if the webhook is new. A
-   * duplicate (same id) is a normal answer, not an error; the first copy is kept.
+   * duplicate (same id) is a normal answer, not an error; the first copy is kept. A duplicate
+   * whose body differs is a conflict: counted on the status (`conflicts`, `lastConflictAt`,
+   * `conflictSha256`) without changing its version, so no lifecycle write is disturbed.
    */
   create(webhook: Webhook): Promise<CreateResult>;
   getWebhook(id: string): Promise<Webhook | undefined>;
@@ -89,6 +105,10 @@ export function claimable(
   const tokenMatches =
     options.queueToken === undefined || current.queueToken === options.queueToken;
   return (current.status === options.from || leaseRanOut) && tokenMatches;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** When an item captured at `receivedAt` expires (epoch seconds, the TTL attribute's unit). */

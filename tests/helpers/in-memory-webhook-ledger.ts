@@ -16,6 +16,7 @@ import {
   claimable,
   type FinishDetails,
   type RequeueOptions,
+  sha256,
   type WebhookLedger,
 } from '../../services/webhooks/webhook-ledger.js';
 
@@ -52,7 +53,23 @@ export class InMemoryWebhookLedger implements WebhookLedger {
   }
 
   async create(webhook: Webhook): Promise<CreateResult> {
-    if (this.#webhooks.has(webhook.id)) return 'duplicate';
+    const stored = this.#webhooks.get(webhook.id);
+    if (stored) {
+      const state = this.#states.get(webhook.id);
+      if (stored.payload === webhook.payload || !state) return { outcome: 'duplicate' };
+      const receivedSha256 = sha256(webhook.payload);
+      state.conflicts = (state.conflicts ?? 0) + 1;
+      state.lastConflictAt = this.#now().toISOString();
+      state.conflictSha256 = receivedSha256;
+      return {
+        outcome: 'duplicate',
+        conflict: {
+          storedSha256: sha256(stored.payload),
+          receivedSha256,
+          conflicts: state.conflicts,
+        },
+      };
+    }
     this.#webhooks.set(webhook.id, structuredClone(webhook));
     this.#states.set(webhook.id, {
       id: webhook.id,
@@ -65,7 +82,7 @@ export class InMemoryWebhookLedger implements WebhookLedger {
       version: CREATED_VERSION,
       attemptLog: {},
     });
-    return 'created';
+    return { outcome: 'created' };
   }
 
   async getWebhook(id: string): Promise<Webhook | undefined> {

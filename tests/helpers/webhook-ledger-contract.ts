@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransitionRejectedError } from '../../services/shared/errors.js';
 import type { WebhookState, WebhookStatus } from '../../services/webhooks/webhook.js';
-import type { WebhookLedger } from '../../services/webhooks/webhook-ledger.js';
+import { sha256, type WebhookLedger } from '../../services/webhooks/webhook-ledger.js';
 import { webhookRecord } from './webhook-record.js';
 
 export interface LedgerUnderTest {
@@ -36,14 +36,17 @@ export function describeLedgerContract(name: string, setup: () => LedgerUnderTes
 
     async function newWebhook() {
       const webhook = webhookRecord();
-      expect(await store().create(webhook)).toBe('created');
+      expect(await store().create(webhook)).toEqual({ outcome: 'created' });
       return webhook;
     }
 
     it('creates a webhook once: a second copy is a duplicate and the first is kept', async () => {
       const webhook = await newWebhook();
-      expect(await store().create({ ...webhook, payload: '{"other":true}' })).toBe('duplicate');
+      expect(await store().create({ ...webhook, receivedAt: new Date().toISOString() })).toEqual({
+        outcome: 'duplicate',
+      });
       expect(await store().getWebhook(webhook.id)).toEqual(webhook);
+      expect((await store().getState(webhook.id))?.conflicts).toBeUndefined();
       expect(await store().getState(webhook.id)).toMatchObject({
         id: webhook.id,
         provider: webhook.provider,
@@ -56,18 +59,47 @@ export function describeLedgerContract(name: string, setup: () => LedgerUnderTes
       });
     });
 
+    it('keeps the first of two copies with different bodies, and counts the conflict without a new version', async () => {
+      const webhook = await newWebhook();
+      const other = { ...webhook, payload: '{"other":true}' };
+      const first = await store().create(other);
+      expect(first).toEqual({
+        outcome: 'duplicate',
+        conflict: {
+          storedSha256: sha256(webhook.payload),
+          receivedSha256: sha256(other.payload),
+          conflicts: 1,
+        },
+      });
+      const second = await store().create({ ...webhook, payload: '{"third":true}' });
+      expect(second).toMatchObject({ outcome: 'duplicate', conflict: { conflicts: 2 } });
+      expect(await store().getWebhook(webhook.id)).toEqual(webhook);
+      const state = await store().getState(webhook.id);
+      expect(state).toMatchObject({
+        status: 'received',
+        version: 1,
+        conflicts: 2,
+        conflictSha256: sha256('{"third":true}'),
+      });
+      expect(state?.lastConflictAt).toBeDefined();
+      // The lifecycle goes on as if nothing happened: the stream's claim is unaffected.
+      expect(
+        await store().claim(webhook.id, { from: 'received', leaseSeconds: 60, trigger: 'stream' }),
+      ).toMatchObject({ status: 'processing', attempts: 1, conflicts: 2 });
+    });
+
     it('answers nothing for an unknown webhook, and rejects every change to it', async () => {
       const id = webhookRecord().id;
       expect(await store().getWebhook(id)).toBeUndefined();
       expect(await store().getState(id)).toBeUndefined();
       const attempts = [
-        store().claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' }),
-        store().finish(id, 1, 'completed'),
-        store().requeue(id, { from: 'dead', expectedVersion: 1, queueToken: 't' }),
-        store().markEnqueued(id, 't'),
+        () => store().claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' }),
+        () => store().finish(id, 1, 'completed'),
+        () => store().requeue(id, { from: 'dead', expectedVersion: 1, queueToken: 't' }),
+        () => store().markEnqueued(id, 't'),
       ];
       for (const attempt of attempts) {
-        const error = await attempt.catch((e: unknown) => e);
+        const error = await attempt().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(TransitionRejectedError);
         expect((error as TransitionRejectedError).context.current).toBeUndefined();
       }

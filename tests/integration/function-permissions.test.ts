@@ -12,6 +12,7 @@ import { buildHttpApiEvent } from '../../emulator/http-api-event.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../emulator/local-aws.js';
 import { type CfnTemplate, resourcesOfType } from '../../emulator/template.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
+import { sha256 } from '../../services/webhooks/webhook-ledger.js';
 import { LOCAL_DEFAULT_SECRETS } from '../../stack/profile.js';
 import { stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
@@ -179,22 +180,56 @@ async function receiveFailedMessage(id: string): Promise<string> {
 }
 
 describe('every DynamoDB call of every handler path is granted to its function', () => {
-  it('capture: a new webhook and a duplicate', async () => {
-    const rawBody = JSON.stringify(stripeEvent());
-    const event = buildHttpApiEvent(
-      {
-        method: 'POST',
-        url: '/api/webhooks/stripe',
-        headers: { 'content-type': 'application/json', ...signedHeaders('stripe', rawBody) },
-        body: Buffer.from(rawBody),
-        pathParameters: { provider: 'stripe' },
-        sourceIp: '127.0.0.1',
-      },
-      { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
-    );
+  it('capture: a new webhook, a duplicate, and a conflicting copy', async () => {
+    const original = stripeEvent();
+    const request = (rawBody: string) =>
+      buildHttpApiEvent(
+        {
+          method: 'POST',
+          url: '/api/webhooks/stripe',
+          headers: { 'content-type': 'application/json', ...signedHeaders('stripe', rawBody) },
+          body: Buffer.from(rawBody),
+          pathParameters: { provider: 'stripe' },
+          sourceIp: '127.0.0.1',
+        },
+        { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
+      );
+    const event = request(JSON.stringify(original));
     const first = await as('CaptureFunction', () => handlers.capture(event));
     const again = await as('CaptureFunction', () => handlers.capture(event));
-    expect([first, again].map((r) => (r as { statusCode: number }).statusCode)).toEqual([202, 200]);
+    // Same event id, another body: the conflict is counted on the status.
+    const changedBody = JSON.stringify({ ...original, livemode: true });
+    const changed = request(changedBody);
+    const logged: string[] = [];
+    // The handlers log nothing here (LOG_LEVEL silent) but for this one call.
+    const { logger } = await import('../../services/shared/logger.js');
+    logger.level = 'warn';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    const conflicting = await as('CaptureFunction', () => handlers.capture(changed)).finally(() => {
+      process.stdout.write = write;
+      logger.level = 'silent';
+    });
+    // A warning with both bodies' SHA-256.
+    const warning = logged
+      .flatMap((l) => l.split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === 'capture.conflict');
+    expect(warning).toMatchObject({
+      level: 'warn',
+      storedSha256: sha256(JSON.stringify(original)),
+      receivedSha256: sha256(changedBody),
+      conflicts: 1,
+    });
+    expect(
+      [first, again, conflicting].map((r) => (r as { statusCode: number }).statusCode),
+    ).toEqual([202, 200, 200]);
+    const { id } = JSON.parse((first as { body: string }).body) as { id: string };
+    expect(await storage.store().ledger.getState(id)).toMatchObject({ conflicts: 1 });
   });
 
   it('process: completed, failed and enqueued, already done, and a retry never sent', async () => {

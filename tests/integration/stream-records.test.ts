@@ -53,7 +53,7 @@ let sequence = 1000;
 /** A stored webhook and the stream record its INSERT produces (NEW_IMAGE). */
 async function stored(eventType: string): Promise<{ webhook: Webhook; record: DynamoDBRecord }> {
   const webhook = webhookRecord({ eventType });
-  expect(await storage.store().ledger.create(webhook)).toBe('created');
+  expect(await storage.store().ledger.create(webhook)).toEqual({ outcome: 'created' });
   const image = marshall({ ...webhookKey(webhook.id), ...webhook });
   return {
     webhook,

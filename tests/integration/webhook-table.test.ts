@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
 import { describeLedgerContract } from '../helpers/webhook-ledger-contract.js';
+import { webhookRecord } from '../helpers/webhook-record.js';
 
 let storage: LocalStorage;
 let store: WebhookTable;
@@ -20,6 +21,20 @@ describeLedgerContract('DynamoDB Local', () => ({
   ledger: (now) => (now ? storage.store({ now }).ledger : store.ledger),
   listAttention: (status) => store.attention.listAttention(status),
 }));
+
+describe('the attention index and audit on DynamoDB Local', () => {
+  it('count the webhooks that had conflicting copies, and list them with their count', async () => {
+    const before = (await store.attention.audit()).conflicts;
+    const webhook = webhookRecord();
+    await store.ledger.create(webhook);
+    await store.ledger.create({ ...webhook, payload: '{"changed":1}' });
+    await store.ledger.create({ ...webhook, payload: '{"changed":2}' });
+    const after = (await store.attention.audit()).conflicts;
+    expect(after).toEqual({ webhooks: before.webhooks + 1, copies: before.copies + 2 });
+    const listed = await store.attention.listAttention('received');
+    expect(listed.find((s) => s.id === webhook.id)).toMatchObject({ conflicts: 2 });
+  });
+});
 
 describe('the projection store on DynamoDB Local', () => {
   it('projections keep the latest event by provider time; re-applying the same event stays applied', async () => {

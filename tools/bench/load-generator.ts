@@ -118,7 +118,7 @@ async function storage(job: Extract<LoadJob, { kind: 'storage' }>): Promise<Load
       job.concurrency,
       job.durationMs,
       pool(job.poolSize, make),
-      async (webhook: Webhook) => store.create(webhook),
+      async (webhook: Webhook) => (await store.create(webhook)).outcome,
       make,
     );
     return { ...measured, warmupOperations: warmup.latency.count };

@@ -230,7 +230,7 @@ function dynamodbPermissions(template: Template, functionPrefix: string): string
 
 describe('least privilege', () => {
   it.each(['aws', 'local'] as const)(
-    'the capture function (%s) may only put items into the table, besides reading its secrets',
+    'the capture function (%s) may only put items and count conflicts, besides reading its secrets',
     (profile) => {
       const { template } = profile === 'aws' ? aws : local;
       const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
@@ -240,7 +240,7 @@ describe('least privilege', () => {
       expect(statements).toEqual([
         {
           Effect: 'Allow',
-          Action: 'dynamodb:PutItem',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
         },
       ]);

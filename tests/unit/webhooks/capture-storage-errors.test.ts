@@ -73,6 +73,6 @@ describe('capture storage errors', () => {
   it('a transaction cancelled because the webhook exists is a duplicate, not an error', async () => {
     expect(
       await ledgerFailingWith(cancelled('ConditionalCheckFailed', 'None')).create(webhookRecord()),
-    ).toBe('duplicate');
+    ).toEqual({ outcome: 'duplicate' });
   });
 });
