@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Projection } from '../services/webhooks/projection-store.js';
 import type { WebhookState } from '../services/webhooks/webhook.js';
 import { deriveWebhookId } from '../services/webhooks/webhook-id.js';
-import type { Projection } from '../services/webhooks/webhook-store.js';
 import { build } from '../tools/signing-proxy/app.js';
 import type { Scenario } from '../tools/signing-proxy/chaos/scenario.js';
 import type { EventRecord, RunReport } from '../tools/signing-proxy/run-report.js';
@@ -82,7 +82,7 @@ const projected = (e: EventRecord) =>
   e.provider === 'stripe'
     ? e.eventType.startsWith('payment_intent.')
     : e.eventType.startsWith('store/order/');
-/** Provider time, then event id: the order the store applies (see WebhookStore.applyProjection). */
+/** Provider time, then event id: the order the store applies (see ProjectionStore.applyProjection). */
 const newer = (a: EventRecord, b: EventRecord) =>
   a.occurredAt! > b.occurredAt! || (a.occurredAt === b.occurredAt && a.eventId > b.eventId);
 /**
@@ -137,7 +137,7 @@ describe.runIf(TARGET.faultInjection)(`chaos delivery (seed ${SEED})`, () => {
       for (let i = 0; i < open.length; i += 25) {
         await Promise.all(
           open.slice(i, i + 25).map(async (id) => {
-            const state = await stack.store.getState(id);
+            const state = await stack.store.ledger.getState(id);
             if (state) states.set(id, state);
           }),
         );
@@ -154,11 +154,12 @@ describe.runIf(TARGET.faultInjection)(`chaos delivery (seed ${SEED})`, () => {
     const keys = [...new Set(report.events.filter(projected).map(projectionKey))];
     projections = new Map(
       await Promise.all(
-        keys.map(async (key) => [key, await stack.store.getProjection(key)] as const),
+        keys.map(async (key) => [key, await stack.store.projections.getProjection(key)] as const),
       ),
     );
     // The embedded stack is this suite's alone, so its table holds these webhooks and no other.
-    if (TARGET.target === 'embedded') storedWebhooks = (await stack.store.audit()).webhooks;
+    if (TARGET.target === 'embedded')
+      storedWebhooks = (await stack.store.attention.audit()).webhooks;
   }, 300_000);
 
   afterAll(async () => {
@@ -214,7 +215,7 @@ describe.runIf(TARGET.faultInjection)(`chaos delivery (seed ${SEED})`, () => {
   it('stores exactly one webhook per distinct event', async () => {
     if (storedWebhooks !== undefined) expect(storedWebhooks).toBe(300);
     for (const { event, id } of outcomes) {
-      const webhook = await stack.store.getWebhook(id);
+      const webhook = await stack.store.ledger.getWebhook(id);
       expect(webhook).toMatchObject({ eventId: event.eventId, eventType: event.eventType });
     }
   });

@@ -70,7 +70,9 @@ describe.runIf(TARGET.functionUrl)(
       expect(response.status).toBe(401);
       expect(response.body.error.code).toBe('invalid_signature');
       expect(JSON.stringify(response.body)).not.toContain('whsec_');
-      expect(await stack.store.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
+      expect(
+        await stack.store.ledger.getState(deriveWebhookId('stripe', event.id)),
+      ).toBeUndefined();
     });
 
     it('answers a path or method other than POST /api/webhooks/{provider} 404 route_not_found', async () => {
@@ -103,7 +105,9 @@ describe.runIf(TARGET.functionUrl)(
         status: 413,
         body: { error: { code: 'payload_too_large' } },
       });
-      expect(await stack.store.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
+      expect(
+        await stack.store.ledger.getState(deriveWebhookId('stripe', event.id)),
+      ).toBeUndefined();
     });
   },
 );

@@ -60,6 +60,6 @@ describe('webhooks through Lambda Invoke of the capture function, without the HT
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('invalid_signature');
     expect(JSON.stringify(response.body)).not.toContain('whsec_');
-    expect(await stack.store.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
+    expect(await stack.store.ledger.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
   });
 });

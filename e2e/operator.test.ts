@@ -56,7 +56,7 @@ describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', ()
 
     const dryRun = await cli('redrive', id, '--dry-run', '--json');
     expect(dryRun.json).toMatchObject({ dryRun: true, moved: [id] });
-    expect(await stack.store.getState(id)).toMatchObject({ status: 'dead' });
+    expect(await stack.store.ledger.getState(id)).toMatchObject({ status: 'dead' });
 
     const redriven = await cli('redrive', id, '--json');
     expect(redriven.code).toBe(0);
@@ -92,6 +92,24 @@ describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', ()
     // Only a completed webhook can be replayed.
     const refused = await cli('replay', '00000000-0000-5000-8000-000000000000', '--json');
     expect(refused).toMatchObject({ code: 1, json: { error: { code: 'replay_refused' } } });
+  });
+
+  it('a copy with the same event id and another body: kept first, warned, marked in status and stats', async () => {
+    const event = stripeEvent();
+    const first = await stack.send('stripe', event);
+    expect(first.status).toBe(202);
+    const changed = await stack.send('stripe', { ...event, livemode: true });
+    expect(changed).toMatchObject({ status: 200, body: { id: first.body.id, duplicate: true } });
+
+    const warning = await eventually(async () =>
+      stack.logs.find((l) => l.event === 'capture.conflict' && l.webhookId === first.body.id),
+    );
+    expect(warning).toMatchObject({ level: 'warn', conflicts: 1 });
+    expect(warning.storedSha256).not.toBe(warning.receivedSha256);
+    const status = await cli('status', first.body.id, '--json');
+    expect(status.json.conflicts).toMatchObject({ count: 1, sha256: warning.receivedSha256 });
+    const stats = await cli('stats', '--json');
+    expect(stats.json.conflicts.copies).toBeGreaterThanOrEqual(1);
   });
 
   it('stats holds: received = completed + dead + in flight, and the index agrees', async () => {

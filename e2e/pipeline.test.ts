@@ -44,7 +44,7 @@ describe('capture → stream → processed', () => {
       outcome: 'applied',
       provider: 'stripe',
     });
-    const projection = await stack.store.getProjection(
+    const projection = await stack.store.projections.getProjection(
       `stripe#payment_intent#${event.data.object.id}`,
     );
     expect(projection).toMatchObject({
@@ -93,7 +93,7 @@ describe('capture → stream → processed', () => {
     const again = await stack.send('stripe', event);
     expect(again).toEqual({ status: 200, body: { id: first.body.id, duplicate: true } });
     await new Promise((r) => setTimeout(r, 500));
-    expect(await stack.store.getState(first.body.id)).toEqual(done);
+    expect(await stack.store.ledger.getState(first.body.id)).toEqual(done);
   });
 
   it('applies out-of-order events by provider time: the older one is recorded as stale', async () => {
@@ -114,7 +114,9 @@ describe('capture → stream → processed', () => {
     const b = await stack.send('stripe', older);
     const stale = await stack.waitForState(b.body.id, isFinal);
     expect(stale).toMatchObject({ status: 'completed', outcome: 'stale' });
-    const projection = await stack.store.getProjection(`stripe#payment_intent#${intent}`);
+    const projection = await stack.store.projections.getProjection(
+      `stripe#payment_intent#${intent}`,
+    );
     expect(projection).toMatchObject({ lastEventId: newer.id, state: { status: 'succeeded' } });
   });
 });
@@ -215,7 +217,7 @@ describe('bad input is rejected with a stable code and nothing is stored', () =>
     );
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('invalid_signature');
-    expect(await stack.store.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
+    expect(await stack.store.ledger.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
   });
 
   it('401 when the signature headers are missing', async () => {
@@ -243,7 +245,7 @@ describe('bad input is rejected with a stable code and nothing is stored', () =>
     const event = stripeEvent({ data: { object: { description: 'x'.repeat(300 * 1024) } } });
     const response = await stack.send('stripe', event);
     expect(response).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
-    expect(await stack.store.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
+    expect(await stack.store.ledger.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();
   });
 
   it('never answers with a stack trace or a secret', async () => {

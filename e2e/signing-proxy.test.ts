@@ -134,7 +134,9 @@ describe('signing proxy → receiver', () => {
       attempts: 1,
       outcome: 'applied',
     });
-    expect(await stack.store.getProjection(`stripe#payment_intent#${intent}`)).toMatchObject({
+    expect(
+      await stack.store.projections.getProjection(`stripe#payment_intent#${intent}`),
+    ).toMatchObject({
       lastEventId: delivery!.eventId,
       state: { status: 'succeeded' },
     });
@@ -172,7 +174,7 @@ describe('signing proxy → receiver', () => {
       });
       expect(delivery!.webhookId).toBeUndefined();
       const id = deriveWebhookId(delivery!.provider, delivery!.eventId);
-      expect(await stack.store.getState(id)).toBeUndefined();
+      expect(await stack.store.ledger.getState(id)).toBeUndefined();
     }
   });
 
@@ -214,7 +216,7 @@ describe('signing proxy → receiver', () => {
     const report = await post('/forward/stripe', captured, 'application/json');
     const [delivery] = report.deliveries;
     expect(delivery!.response.status).toBe(202);
-    const stored = await stack.store.getWebhook(delivery!.webhookId!);
+    const stored = await stack.store.ledger.getWebhook(delivery!.webhookId!);
     expect(stored?.payload).toBe(captured);
 
     const bigcommerce = JSON.stringify({

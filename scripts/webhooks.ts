@@ -15,6 +15,9 @@ import {
   TargetUnavailableError,
 } from '../tools/operator/targets.js';
 
+/** Warnings and errors of the operator commands, as JSON lines on stderr (stdout is the answer). */
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+
 const USAGE = `Usage: npm run webhooks -- <command> [options]
 
 Commands:
@@ -115,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function status(target: Target, id: string, io: Io): Promise<number> {
-  const state = await target.store.getState(id);
+  const state = await target.table.ledger.getState(id);
   if (!state) throw new NotFoundError(`No webhook ${id}.`);
   const view = toStatusView(state);
   if (io.json) io.out(`${JSON.stringify(view)}\n`);
@@ -130,6 +133,11 @@ async function status(target: Target, id: string, io: Io): Promise<number> {
       ['updated', view.updatedAt],
     ];
     if (view.outcome) rows.push(['outcome', view.outcome]);
+    if (view.conflicts)
+      rows.push([
+        'conflicts',
+        `${view.conflicts.count} copies with another body (last ${view.conflicts.lastAt ?? '?'}, sha256 ${view.conflicts.sha256 ?? '?'}); the first copy is kept`,
+      ]);
     if (view.lastError)
       rows.push([
         'last error',
@@ -142,8 +150,8 @@ async function status(target: Target, id: string, io: Io): Promise<number> {
 
 async function show(target: Target, id: string, io: Io): Promise<number> {
   const [state, webhook] = await Promise.all([
-    target.store.getState(id),
-    target.store.getWebhook(id),
+    target.table.ledger.getState(id),
+    target.table.ledger.getWebhook(id),
   ]);
   if (!state || !webhook) throw new NotFoundError(`No webhook ${id}.`);
   const attempts = Object.values(state.attemptLog ?? {}).sort((a, b) => a.attempt - b.attempt);
@@ -200,7 +208,7 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
   const found: WebhookState[] = [];
   for (const s of statuses) {
     found.push(
-      ...(await target.store.listAttention(s, {
+      ...(await target.table.attention.listAttention(s, {
         limit,
         ...(since ? { updatedSince: since } : {}),
         ...(values.provider ? { provider: String(values.provider) } : {}),
@@ -213,7 +221,7 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
   else {
     io.out(
       table(
-        ['id', 'status', 'provider', 'type', 'attempts', 'updated', 'last error'],
+        ['id', 'status', 'provider', 'type', 'attempts', 'updated', 'last error', 'conflicts'],
         rows.map((s) => [
           s.id,
           paint(s.status),
@@ -222,6 +230,7 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
           String(s.attempts),
           s.updatedAt,
           s.lastError?.code ?? '',
+          s.conflicts ? `${s.conflicts}!` : '',
         ]),
       ),
     );
@@ -242,11 +251,13 @@ async function redrive(
     throw new UsageError('--rate must be a positive number (webhooks per second).');
   const result = await redriveWebhooks(
     {
-      store: target.store,
+      ledger: target.table.ledger,
+      attention: target.table.attention,
       sqs: target.sqs,
       failedQueue: target.failedQueue,
       failedQueueUrl: target.outputs.FailedQueueUrl!,
       deadLetterQueueUrl: target.outputs.DeadLetterQueueUrl!,
+      log,
     },
     {
       ids,
@@ -268,14 +279,20 @@ async function redrive(
 }
 
 async function replay(target: Target, id: string, io: Io): Promise<number> {
-  const state = await replayWebhook({ store: target.store, failedQueue: target.failedQueue }, id);
+  const state = await replayWebhook(
+    { ledger: target.table.ledger, failedQueue: target.failedQueue, log },
+    id,
+  );
   if (io.json) io.out(`${JSON.stringify(toStatusView(state))}\n`);
   else io.out(`Webhook ${id} queued for attempt ${state.attempts + 1}.\n`);
   return 0;
 }
 
 async function stats(target: Target, io: Io): Promise<number> {
-  const [audit, indexed] = await Promise.all([target.store.audit(), target.store.countAttention()]);
+  const [audit, indexed] = await Promise.all([
+    target.table.attention.audit(),
+    target.table.attention.countAttention(),
+  ]);
   const byStatus: Record<WebhookStatus, number> = {
     received: 0,
     processing: 0,
@@ -305,7 +322,7 @@ async function stats(target: Target, io: Io): Promise<number> {
   const holds = checks.every((c) => c.holds);
   if (io.json)
     io.out(
-      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, checks, holds })}\n`,
+      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, conflicts: audit.conflicts, checks, holds })}\n`,
     );
   else {
     const statuses: WebhookStatus[] = ['received', 'processing', 'failed', 'completed', 'dead'];
@@ -322,6 +339,9 @@ async function stats(target: Target, io: Io): Promise<number> {
         ],
       ),
     );
+    io.out(
+      `conflicting copies (same event id, another body; first kept): ${audit.conflicts.copies} on ${audit.conflicts.webhooks} webhooks\n`,
+    );
     for (const check of checks)
       io.out(`${check.holds ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
   }
@@ -330,10 +350,12 @@ async function stats(target: Target, io: Io): Promise<number> {
 
 async function sweep(target: Target, io: Io): Promise<number> {
   const report = await sweepWebhooks({
-    store: target.store,
+    ledger: target.table.ledger,
+    attention: target.table.attention,
     failedQueue: target.failedQueue,
     thresholds: target.profile.sweep,
-    log: pino({ level: 'silent' }),
+    // Only errors: each requeue is in the report this command prints.
+    log: log.child({ component: 'sweeper' }, { level: 'error' }),
   });
   if (io.json) io.out(`${JSON.stringify(report)}\n`);
   else {

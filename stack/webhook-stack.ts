@@ -22,13 +22,19 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ATTENTION_INDEX } from '../services/webhooks/webhook-store.js';
 import { addAccessLog } from './api-access-log.js';
 import { DeadLetterAlarm } from './dead-letter-alarm.js';
 import { functionEnvironment } from './function-settings.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import { MAX_RECEIVE_COUNT, type Profile } from './profile.js';
 import { provideProviderSecrets } from './provider-secrets.js';
+import {
+  ATTENTION_INDEX,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+  WEBHOOK_SORT_KEY,
+} from './table-schema.js';
 import { WebhookFunction } from './webhook-function.js';
 import { WEBHOOK_METHOD, WEBHOOK_ROUTE } from './webhook-route.js';
 
@@ -37,7 +43,7 @@ export { STACK_NAME } from './stack-name.js';
 export { WEBHOOK_ROUTE } from './webhook-route.js';
 
 /**
- * The table actions of the retry and sweep functions: every WebhookStore call they make is a
+ * The table actions of the retry and sweep functions: every ledger call they make is a
  * GetItem or a conditional UpdateItem on the table (no Put, Delete, Scan, batch or
  * transaction). The sweeper also queries the attention index; the process function only
  * updates.
@@ -60,19 +66,19 @@ export class WebhookStack extends Stack {
     const processTimeout = Duration.seconds(profile.processTimeoutSeconds);
 
     const table = new Table(this, 'WebhooksTable', {
-      partitionKey: { name: 'PK', type: AttributeType.STRING },
-      sortKey: { name: 'SK', type: AttributeType.STRING },
+      partitionKey: { name: PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       stream: StreamViewType.NEW_IMAGE,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: profile.name === 'aws' },
       removalPolicy,
     });
     // Sparse: only STATUS items that need attention (not completed) carry these keys.
     table.addGlobalSecondaryIndex({
-      indexName: ATTENTION_INDEX,
-      partitionKey: { name: 'GSI1PK', type: AttributeType.STRING },
-      sortKey: { name: 'GSI1SK', type: AttributeType.STRING },
+      indexName: ATTENTION_INDEX.name,
+      partitionKey: { name: ATTENTION_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: ATTENTION_INDEX.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
 
@@ -120,8 +126,11 @@ export class WebhookStack extends Stack {
         : {}),
       environment: functionEnvironment({ ...common, maxPayloadBytes: profile.maxPayloadBytes }),
     });
-    // Capture only puts the two items of a new webhook (one TransactWriteItems of two Puts).
-    grantTableActions(capture, table.tableArn, ['dynamodb:PutItem']);
+    // Capture puts the two items of a new webhook (one TransactWriteItems of two Puts) and, for
+    // a copy whose body differs from the stored one, counts the conflict on its STATUS item
+    // (an UpdateItem that changes nothing else). It never reads: a duplicate's cancellation
+    // carries the stored copy.
+    grantTableActions(capture, table.tableArn, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     provideProviderSecrets(capture, profile);
 
     const processFn = new WebhookFunction(this, 'ProcessFunction', {
@@ -133,7 +142,7 @@ export class WebhookStack extends Stack {
         streamRecordConcurrency: profile.streamRecordConcurrency,
       }),
     });
-    // Conditionally updates items, nothing else (services/webhooks/webhook-store.ts): claim
+    // Conditionally updates items, nothing else (services/webhooks/dynamodb-webhook-ledger.ts, projection-store.ts): claim
     // (from received it reads nothing: a failed condition returns the item), finish,
     // markEnqueued and the processors' applyProjection. The stream trigger adds its own stream
     // read permissions.
@@ -151,7 +160,7 @@ export class WebhookStack extends Stack {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { SK: { S: FilterRule.isEqual('WEBHOOK') } } },
+            dynamodb: { Keys: { [SORT_KEY]: { S: FilterRule.isEqual(WEBHOOK_SORT_KEY) } } },
           }),
         ],
       }),
@@ -187,7 +196,9 @@ export class WebhookStack extends Stack {
     // listAttention queries the attention index, and only that index; requeue and markEnqueued
     // update, getWebhook reads (services/webhooks/sweep-webhooks.ts).
     grantTableActions(sweepFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
-    grantTableActions(sweepFn, `${table.tableArn}/index/${ATTENTION_INDEX}`, ['dynamodb:Query']);
+    grantTableActions(sweepFn, `${table.tableArn}/index/${ATTENTION_INDEX.name}`, [
+      'dynamodb:Query',
+    ]);
     failedQueue.grantSendMessages(sweepFn);
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the sweeper',

@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pino } from 'pino';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { openWebhookTable } from '../../services/webhooks/webhook-table.js';
 import {
   type RemoteTarget,
   readStackOutputs,
@@ -54,7 +54,7 @@ export async function startRemoteStack(
   const dynamodb = new DynamoDBClient({ ...config, maxAttempts: 5 });
   // With an explicit endpoint (LocalStack), send there rather than to the QueueUrl's host.
   const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: target === 'aws' });
-  const store = new WebhookStore({
+  const store = openWebhookTable({
     client: DynamoDBDocumentClient.from(dynamodb),
     tableName: outputs.TableName!,
     retentionDays: 1,
@@ -86,7 +86,7 @@ export async function startRemoteStack(
       const deadline = Date.now() + scaled(timeoutMs);
       let last: WebhookState | undefined;
       while (Date.now() < deadline) {
-        last = await store.getState(id);
+        last = await store.ledger.getState(id);
         if (last && done(last)) return last;
         await new Promise((r) => setTimeout(r, 250));
       }

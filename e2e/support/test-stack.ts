@@ -8,7 +8,7 @@ import { type RunningEmulator, startEmulator } from '../../emulator/emulator.js'
 import { localClientConfig } from '../../emulator/local-aws.js';
 import type { Notification } from '../../emulator/notifications.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { openWebhookTable, type WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { RECEIVER_PRESENTATION } from '../../tools/receiver-presentation.js';
 import { type ProviderName, signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { chooseIngress, type Ingress, type IngressSetting, openIngress } from './ingress.js';
@@ -30,7 +30,7 @@ export interface TestStack {
   /** `fetch` for `${apiUrl}/api/webhooks/{provider}` (give it to the signing proxy too). */
   readonly fetch: typeof fetch;
   readonly emulator: RunningEmulator;
-  readonly store: WebhookStore;
+  readonly store: WebhookTable;
   /** Every line the functions wrote, parsed where it is JSON. */
   readonly logs: Array<Record<string, unknown>>;
   /** What the operator's SNS topic delivered (the emulator's local inbox). */
@@ -105,7 +105,7 @@ async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
     ...localClientConfig(emulator.endpoints.sqs),
     useQueueUrlAsEndpoint: false,
   });
-  const store = new WebhookStore({
+  const store = openWebhookTable({
     client: DynamoDBDocumentClient.from(dynamodb),
     tableName: emulator.outputs.TableName!,
     retentionDays: 1,
@@ -135,7 +135,7 @@ async function startEmbeddedStack(setting: IngressSetting): Promise<TestStack> {
       const deadline = Date.now() + timeoutMs;
       let last: WebhookState | undefined;
       while (Date.now() < deadline) {
-        last = await store.getState(id);
+        last = await store.ledger.getState(id);
         if (last && done(last)) return last;
         await new Promise((r) => setTimeout(r, 100));
       }

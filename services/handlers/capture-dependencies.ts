@@ -3,7 +3,7 @@ import { getSettings } from '../shared/config.js';
 import { resolveSecrets } from '../shared/secrets.js';
 import { getSsmClient } from '../shared/ssm-client.js';
 import type { CaptureDependencies } from '../webhooks/capture-webhook.js';
-import { getWebhookStore } from './webhook-store-instance.js';
+import { getWebhookTable } from './webhook-table-instance.js';
 
 let capture: Promise<CaptureDependencies> | undefined;
 
@@ -33,7 +33,7 @@ async function buildCaptureDependencies(): Promise<CaptureDependencies> {
   const secrets = await resolveSecrets(sources, getSsmClient);
   return {
     providers: createProviders(secrets),
-    store: getWebhookStore(),
+    ledger: getWebhookTable().ledger,
     maxPayloadBytes: settings.maxPayloadBytes,
     faultInjection: settings.faultInjection,
   };

@@ -55,6 +55,21 @@ export async function handler(
       },
       result.duplicate ? 'duplicate webhook acknowledged' : 'webhook stored',
     );
+    if (result.conflict) {
+      // Same event id, another body: a sender bug or a forgery with a valid secret. The first
+      // copy stays; this says that it happened and what the two bodies were.
+      logger.warn(
+        {
+          event: 'capture.conflict',
+          webhookId: result.id,
+          provider: result.provider,
+          eventType: result.event.eventType,
+          providerEventId: result.event.eventId,
+          ...result.conflict,
+        },
+        'duplicate event id with a different body; the first copy is kept',
+      );
+    }
     return result.duplicate
       ? json(200, { id: result.id, duplicate: true })
       : json(202, { id: result.id });
@@ -67,6 +82,10 @@ export async function handler(
         provider: provider.slice(0, 64),
         status: httpError.statusCode,
         ...errorFields(error),
+        // What DynamoDB said, say, for a refused item: the answer's message does not carry it.
+        ...(error instanceof Error && error.cause !== undefined
+          ? { cause: errorFields(error.cause) }
+          : {}),
       },
       'webhook not accepted',
     );

@@ -5,7 +5,7 @@ import { logger } from '../shared/logger.js';
 import { createFailedQueue } from '../webhooks/failed-queue.js';
 import { createOperatorNotifier } from '../webhooks/operator-notifier.js';
 import type { ProcessDependencies } from '../webhooks/process-webhook.js';
-import { getWebhookStore } from './webhook-store-instance.js';
+import { getWebhookTable } from './webhook-table-instance.js';
 
 let processing: ProcessDependencies | undefined;
 
@@ -13,7 +13,8 @@ let processing: ProcessDependencies | undefined;
 export function processDependencies(): ProcessDependencies {
   const settings = getSettings();
   processing ??= {
-    store: getWebhookStore(),
+    ledger: getWebhookTable().ledger,
+    projections: getWebhookTable().projections,
     failedQueue: createFailedQueue(getSqsClient(), settings.failedQueueUrl),
     notifier: createOperatorNotifier(getSnsClient(), settings.operatorTopicArn),
     processors,

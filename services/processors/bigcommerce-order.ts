@@ -20,7 +20,7 @@ export const bigcommerceOrderProcessor: Processor = {
   handles: (webhook) =>
     webhook.provider === 'bigcommerce' && webhook.eventType.startsWith('store/order/'),
 
-  async process(webhook, { store }) {
+  async process(webhook, { projections }) {
     const event = JSON.parse(webhook.payload) as OrderEvent;
     const orderId = event.data?.id;
     if (typeof orderId !== 'number' && typeof orderId !== 'string') {
@@ -35,7 +35,7 @@ export const bigcommerceOrderProcessor: Processor = {
     const resource = `bigcommerce#order#${storeId}/${orderId}`;
     const state: Record<string, unknown> = { lastScope: webhook.eventType };
     if (event.data?.status) state.statusId = event.data.status.new_status_id;
-    const outcome = await store.applyProjection(resource, {
+    const outcome = await projections.applyProjection(resource, {
       at: webhook.occurredAt,
       id: webhook.eventId,
       type: webhook.eventType,

@@ -1,5 +1,5 @@
+import type { ProjectionStore } from '../webhooks/projection-store.js';
 import type { Outcome, Webhook } from '../webhooks/webhook.js';
-import type { WebhookStore } from '../webhooks/webhook-store.js';
 
 export interface ProcessorResult {
   readonly outcome: Outcome;
@@ -8,7 +8,8 @@ export interface ProcessorResult {
 }
 
 export interface ProcessorContext {
-  readonly store: WebhookStore;
+  /** The projection store: the only storage a processor may touch. */
+  readonly projections: ProjectionStore;
 }
 
 /**

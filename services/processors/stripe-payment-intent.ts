@@ -21,7 +21,7 @@ export const stripePaymentIntentProcessor: Processor = {
   handles: (webhook) =>
     webhook.provider === 'stripe' && webhook.eventType.startsWith('payment_intent.'),
 
-  async process(webhook, { store }) {
+  async process(webhook, { projections }) {
     const intent = (JSON.parse(webhook.payload) as PaymentIntentEvent).data?.object;
     if (typeof intent?.id !== 'string' || intent.object !== 'payment_intent') {
       throw new ProcessingError(
@@ -32,7 +32,7 @@ export const stripePaymentIntentProcessor: Processor = {
       );
     }
     const resource = `stripe#payment_intent#${intent.id}`;
-    const outcome = await store.applyProjection(resource, {
+    const outcome = await projections.applyProjection(resource, {
       at: webhook.occurredAt,
       id: webhook.eventId,
       type: webhook.eventType,

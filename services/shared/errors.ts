@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   cross_origin_refused: 403,
   host_refused: 403,
   payload_too_large: 413,
+  event_too_large: 413,
   unsupported_content_type: 415,
   storage_unavailable: 503,
 } as const satisfies Readonly<Record<string, number>>;
@@ -58,6 +59,15 @@ export class UnknownProviderError extends WebhookReceiverError {
 /** The request body is over the size this receiver stores. */
 export class PayloadTooLargeError extends WebhookReceiverError {
   readonly code = 'payload_too_large';
+}
+
+/**
+ * The event verified but DynamoDB refuses to store it (a ValidationException: the item, with the
+ * fields taken out of the body and the kept headers, is over the 400 KB item limit). Permanent:
+ * sending it again cannot help, so the sender must not be told to retry.
+ */
+export class EventTooLargeError extends WebhookReceiverError {
+  readonly code = 'event_too_large';
 }
 
 /** DynamoDB (or another store) could not be reached or refused the write; the sender should retry. */

@@ -4,11 +4,11 @@ import { PayloadTooLargeError } from '../shared/errors.js';
 import { FAULT_HEADERS } from './fault-injection.js';
 import type { Webhook } from './webhook.js';
 import { deriveWebhookId } from './webhook-id.js';
-import type { WebhookStore } from './webhook-store.js';
+import type { PayloadConflict, WebhookLedger } from './webhook-ledger.js';
 
 export interface CaptureDependencies {
   readonly providers: ReadonlyMap<string, Provider>;
-  readonly store: WebhookStore;
+  readonly ledger: Pick<WebhookLedger, 'create'>;
   readonly maxPayloadBytes: number;
   readonly faultInjection: boolean;
 }
@@ -23,6 +23,8 @@ export interface CaptureRequest {
 export interface CaptureResult {
   readonly id: string;
   readonly duplicate: boolean;
+  /** A duplicate whose body differs from the stored copy's (kept; the conflict recorded). */
+  readonly conflict?: PayloadConflict;
   readonly provider: string;
   readonly event: VerifiedEvent;
 }
@@ -61,8 +63,14 @@ export async function captureWebhook(
     payload: request.rawBody,
     headers: keptHeaders(provider, request.headers, deps.faultInjection),
   };
-  const result = await deps.store.create(webhook);
-  return { id, duplicate: result === 'duplicate', provider: provider.name, event };
+  const result = await deps.ledger.create(webhook);
+  return {
+    id,
+    duplicate: result.outcome === 'duplicate',
+    ...(result.outcome === 'duplicate' && result.conflict ? { conflict: result.conflict } : {}),
+    provider: provider.name,
+    event,
+  };
 }
 
 function keptHeaders(

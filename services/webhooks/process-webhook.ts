@@ -5,11 +5,15 @@ import { errorFields, type Logger } from '../shared/logger.js';
 import type { FailedQueue } from './failed-queue.js';
 import { injectedFaults } from './fault-injection.js';
 import type { OperatorNotifier } from './operator-notifier.js';
+import type { ProjectionStore } from './projection-store.js';
+import { scheduleRetry } from './schedule-retry.js';
 import type { Outcome, Webhook, WebhookState } from './webhook.js';
-import type { WebhookStore } from './webhook-store.js';
+import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface ProcessDependencies {
-  readonly store: WebhookStore;
+  readonly ledger: WebhookLedger;
+  /** What processors may touch; they never see the ledger. */
+  readonly projections: ProjectionStore;
   readonly failedQueue: FailedQueue;
   readonly notifier: OperatorNotifier;
   readonly processors: readonly Processor[];
@@ -62,12 +66,12 @@ export async function processAttempt(
   try {
     claimed =
       trigger.source === 'stream'
-        ? await deps.store.claim(webhook.id, {
+        ? await deps.ledger.claim(webhook.id, {
             from: 'received',
             leaseSeconds: deps.leaseSeconds,
             trigger: 'stream',
           })
-        : await deps.store.claim(webhook.id, {
+        : await deps.ledger.claim(webhook.id, {
             from: 'failed',
             leaseSeconds: deps.leaseSeconds,
             trigger: 'queue',
@@ -85,7 +89,7 @@ export async function processAttempt(
 
   try {
     const result = await runProcessor(deps, webhook, attempt);
-    await deps.store.finish(webhook.id, attempt, 'completed', result);
+    await deps.ledger.finish(webhook.id, attempt, 'completed', result);
     attemptLog.info(
       { event: 'attempt.completed', outcome: result.outcome, resource: result.resource },
       'webhook completed',
@@ -116,7 +120,7 @@ async function runProcessor(deps: ProcessDependencies, webhook: Webhook, attempt
   }
   const processor = deps.processors.find((p) => p.handles(webhook));
   if (!processor) return { outcome: 'ignored' as const };
-  return processor.process(webhook, { store: deps.store });
+  return processor.process(webhook, { projections: deps.projections });
 }
 
 async function recordFailure(
@@ -135,18 +139,18 @@ async function recordFailure(
 
   if (trigger.source === 'stream') {
     const queueToken = randomUUID();
-    await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError, queueToken });
+    await deps.ledger.finish(webhook.id, attempt, 'failed', { error: lastError, queueToken });
     log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; queueing a retry');
-    return enqueueRetry(deps, webhook, attempt, queueToken, log);
+    return sendRetry(deps, webhook, attempt, queueToken, log);
   }
 
   // The queue's redrive policy moves the message to the DLQ on the receive after this one.
   if (trigger.receiveCount < trigger.maxReceiveCount) {
-    await deps.store.finish(webhook.id, attempt, 'failed', { error: lastError });
+    await deps.ledger.finish(webhook.id, attempt, 'failed', { error: lastError });
     log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; SQS will retry');
     return { ack: false, result: 'failed', attempt };
   }
-  const dead = await deps.store.finish(webhook.id, attempt, 'dead', { error: lastError });
+  const dead = await deps.ledger.finish(webhook.id, attempt, 'dead', { error: lastError });
   log.error(
     { event: 'webhook.dead', ...fields },
     'webhook is dead after its last attempt; operator notified',
@@ -163,17 +167,27 @@ async function recordFailure(
   return { ack: false, result: 'dead', attempt };
 }
 
-/** Sends the failed-queue message carrying `queueToken`, then records that it is queued. */
-export async function enqueueRetry(
-  deps: Pick<ProcessDependencies, 'failedQueue' | 'store'>,
+/**
+ * Sends the failed-queue message carrying the token the status already holds, through
+ * scheduleRetry. Not acknowledged unless the message is sent and either confirmed or moot: the
+ * stream delivers the record again and the lost-claim path sends it once more.
+ */
+async function sendRetry(
+  deps: ProcessDependencies,
   webhook: Webhook,
   attempt: number,
   queueToken: string,
   log: Logger,
 ): Promise<AttemptReport> {
   try {
-    await deps.failedQueue.enqueue(webhook, queueToken);
-    await deps.store.markEnqueued(webhook.id, queueToken);
+    const scheduled = await scheduleRetry(deps, webhook, { send: { queueToken } });
+    if (scheduled.result === 'unconfirmed' && !scheduled.superseded) {
+      log.error(
+        { event: 'enqueue.unconfirmed', ...errorFields(scheduled.error) },
+        'retry sent but not confirmed; the stream delivers the record again',
+      );
+      return { ack: false, result: 'enqueue-failed', attempt };
+    }
     return { ack: true, result: 'failed', attempt };
   } catch (error) {
     // The stream delivers the record again (or the sweeper finds it): it is enqueued once more.
@@ -206,7 +220,7 @@ async function handleLostClaim(
       current.queuedToken !== current.queueToken
     ) {
       const attemptLog = log.child({ attempt: current.attempts });
-      return enqueueRetry(deps, webhook, current.attempts, current.queueToken, attemptLog);
+      return sendRetry(deps, webhook, current.attempts, current.queueToken, attemptLog);
     }
     // An attempt still owns it (or crashed and its lease has not run out yet): ask the stream to
     // deliver the record again; once the lease has run out, the claim takes the webhook over.

@@ -1,7 +1,10 @@
+import { EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { withoutKeys } from '../../stack/table-schema.js';
 import { errorFields } from '../shared/logger.js';
+import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
 import { type ProcessDependencies, processAttempt } from './process-webhook.js';
 import type { Webhook } from './webhook.js';
 
@@ -11,60 +14,47 @@ import type { Webhook } from './webhook.js';
  * on the order of two webhooks (events arrive out of order anyway; projections keep the newest),
  * so with the whole batch at once it takes as long as its slowest record, not the sum of them:
  * on AWS that is what lifts a shard's throughput (docs/capacity.md). Every failed record is
- * reported; Lambda resumes the shard from the lowest one, and the records after it that had
- * succeeded find their attempt done.
+ * reported (Powertools Batch); Lambda resumes the shard from the lowest one, and the records
+ * after it that had succeeded find their attempt done. A batch whose every record failed is
+ * reported too, not thrown, so it is retried as a whole rather than bisected as a crash.
  */
 export async function processStreamRecords(
   deps: ProcessDependencies,
   records: readonly DynamoDBRecord[],
   options: { concurrency: number },
 ): Promise<DynamoDBBatchResponse['batchItemFailures']> {
-  const failed = await mapWithConcurrency(
-    records,
+  const processor = new BoundedBatchProcessor(
+    EventType.DynamoDBStreams,
     options.concurrency,
-    async (record): Promise<string | undefined> => {
-      const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
-      try {
-        const image = record.dynamodb?.NewImage;
-        if (!image)
-          throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
-        const {
-          PK: _pk,
-          SK: _sk,
-          expiresAt: _ttl,
-          ...webhook
-        } = unmarshall(image as Record<string, AttributeValue>);
-        const report = await processAttempt(deps, webhook as Webhook, { source: 'stream' });
-        return report.ack ? undefined : sequenceNumber;
-      } catch (error) {
-        deps.log.error(
-          { event: 'record.failed', sequenceNumber, ...errorFields(error) },
-          'stream record failed',
-        );
-        return sequenceNumber;
-      }
-    },
+    deps.log,
   );
-  return failed
-    .filter((sequenceNumber) => sequenceNumber !== undefined)
-    .map((itemIdentifier) => ({ itemIdentifier }));
+  const response = await processPartialResponse(
+    { Records: [...records] },
+    (record: DynamoDBRecord) => processStreamRecord(deps, record),
+    processor,
+    { throwOnFullBatchFailure: false },
+  );
+  return response.batchItemFailures;
 }
 
-/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return results;
+async function processStreamRecord(deps: ProcessDependencies, record: DynamoDBRecord) {
+  let report: Awaited<ReturnType<typeof processAttempt>>;
+  try {
+    const image = record.dynamodb?.NewImage;
+    if (!image)
+      throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
+    const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
+    report = await processAttempt(deps, webhook, { source: 'stream' });
+  } catch (error) {
+    deps.log.error(
+      {
+        event: 'record.failed',
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        ...errorFields(error),
+      },
+      'stream record failed',
+    );
+    throw error;
+  }
+  if (!report.ack) throw new RedeliverRecord(report.reason ?? report.result);
 }

@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { TransitionRejectedError } from '../shared/errors.js';
 import { errorFields, type Logger } from '../shared/logger.js';
+import type { AttentionIndex } from './attention-index.js';
 import type { FailedQueue } from './failed-queue.js';
-import { enqueueRetry } from './process-webhook.js';
+import {
+  RetryNotSentError,
+  type RetryRequest,
+  type RetryScheduled,
+  scheduleRetry,
+} from './schedule-retry.js';
 import type { WebhookState } from './webhook.js';
-import type { WebhookStore } from './webhook-store.js';
+import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface SweepThresholds {
   /** An attempt whose lease ran out this long ago was abandoned (its function died). */
@@ -16,7 +20,8 @@ export interface SweepThresholds {
 }
 
 export interface SweepDependencies {
-  readonly store: WebhookStore;
+  readonly ledger: WebhookLedger;
+  readonly attention: Pick<AttentionIndex, 'listAttention'>;
   readonly failedQueue: FailedQueue;
   readonly thresholds: SweepThresholds;
   readonly log: Logger;
@@ -50,7 +55,7 @@ export async function sweepWebhooks(deps: SweepDependencies): Promise<SweepRepor
     raced: 0,
   };
 
-  const processing = await deps.store.listAttention('processing');
+  const processing = await deps.attention.listAttention('processing');
   for (const state of processing) {
     const expiredAt = state.leaseExpiresAt ?? 0;
     if (expiredAt > now.getTime() - deps.thresholds.processingGraceSeconds * 1000) continue;
@@ -61,7 +66,7 @@ export async function sweepWebhooks(deps: SweepDependencies): Promise<SweepRepor
     if (await requeue(deps, state, 'processing', reason, report)) report.abandoned.push(state.id);
   }
 
-  const failed = await deps.store.listAttention('failed');
+  const failed = await deps.attention.listAttention('failed');
   for (const state of failed) {
     const settled = state.updatedAt <= ago(deps.thresholds.processingGraceSeconds);
     if (state.queueToken && state.queuedToken !== state.queueToken) {
@@ -84,7 +89,7 @@ export async function sweepWebhooks(deps: SweepDependencies): Promise<SweepRepor
     if (await requeue(deps, state, 'failed', reason, report)) report.lostMessages.push(state.id);
   }
 
-  const received = await deps.store.listAttention('received', {
+  const received = await deps.attention.listAttention('received', {
     updatedBefore: ago(deps.thresholds.receivedAfterSeconds),
   });
   for (const state of received) {
@@ -112,34 +117,14 @@ async function requeue(
   reason: { code: string; message: string } | undefined,
   report: { raced: number },
 ): Promise<boolean> {
-  const queueToken = randomUUID();
-  try {
-    await deps.store.requeue(state.id, {
+  return schedule(deps, state, report, {
+    requeue: {
       from,
       expectedVersion: state.version,
-      queueToken,
       attempt: state.attempts,
       ...(reason ? { reason } : {}),
-    });
-  } catch (error) {
-    if (error instanceof TransitionRejectedError) {
-      report.raced++;
-      return false;
-    }
-    throw error;
-  }
-  deps.log.warn(
-    {
-      event: 'sweep.requeued',
-      webhookId: state.id,
-      provider: state.provider,
-      eventType: state.eventType,
-      attempt: state.attempts,
-      from,
     },
-    'webhook re-enqueued by the sweeper',
-  );
-  return send(deps, state, queueToken);
+  });
 }
 
 async function send(
@@ -147,21 +132,59 @@ async function send(
   state: WebhookState,
   queueToken: string,
 ): Promise<boolean> {
-  const webhook = await deps.store.getWebhook(state.id);
-  if (!webhook) return false;
+  return schedule(deps, state, { raced: 0 }, { send: { queueToken } });
+}
+
+/** One scheduleRetry, logged; true when the message was sent. */
+async function schedule(
+  deps: SweepDependencies,
+  state: WebhookState,
+  report: { raced: number },
+  request: RetryRequest,
+): Promise<boolean> {
   const log = deps.log.child({
     webhookId: state.id,
     provider: state.provider,
     eventType: state.eventType,
     attempt: state.attempts,
   });
-  const report = await enqueueRetry(deps, webhook, state.attempts, queueToken, log);
-  if (report.result === 'enqueue-failed')
+  const webhook = await deps.ledger.getWebhook(state.id);
+  if (!webhook) {
+    log.error({ event: 'sweep.webhook-missing' }, 'status without its webhook item; left alone');
+    return false;
+  }
+  let scheduled: RetryScheduled;
+  try {
+    scheduled = await scheduleRetry(deps, webhook, request);
+  } catch (error) {
+    // A ledger failure ends the sweep (the next one starts over); a message that could not be
+    // sent leaves a token with no confirmed message, which the next sweep sends.
+    if (!(error instanceof RetryNotSentError)) throw error;
     log.error(
-      { event: 'sweep.enqueue-failed', ...errorFields(new Error('enqueue failed')) },
-      'will retry on the next sweep',
+      { event: 'sweep.enqueue-failed', ...errorFields(error) },
+      'could not queue the retry; the next sweep tries again',
     );
-  return report.result !== 'enqueue-failed';
+    return false;
+  }
+  if (scheduled.result === 'raced') {
+    report.raced++;
+    return false;
+  }
+  if ('requeue' in request) {
+    log.warn(
+      { event: 'sweep.requeued', from: request.requeue.from },
+      'webhook re-enqueued by the sweeper',
+    );
+  }
+  if (scheduled.result === 'unconfirmed' && !scheduled.superseded) {
+    // Sent, but the status does not show it: a later sweep may send it once more, which is
+    // harmless (the same token claims at most one attempt at a time).
+    log.warn(
+      { event: 'sweep.enqueue-unconfirmed', ...errorFields(scheduled.error) },
+      'retry sent but not confirmed',
+    );
+  }
+  return true;
 }
 
 function countsOf(report: SweepReport) {

@@ -64,4 +64,9 @@ export interface WebhookState {
   readonly lastError?: LastError;
   readonly outcome?: Outcome;
   readonly resource?: string;
+  /** Copies with the same event id and another body (the first copy is the one kept). */
+  readonly conflicts?: number;
+  readonly lastConflictAt?: string;
+  /** SHA-256 (hex) of the last conflicting copy's body. */
+  readonly conflictSha256?: string;
 }

@@ -5,13 +5,14 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/emulator.js';
 import { localClientConfig } from '../../emulator/local-aws.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { openWebhookTable, type WebhookTable } from '../../services/webhooks/webhook-table.js';
 
 export interface LocalStorage {
   readonly emulator: RunningEmulator;
   readonly documentClient: DynamoDBDocumentClient;
   readonly tableName: string;
-  store(options?: { now?: () => Date }): WebhookStore;
+  /** The table's ledger, projection store and attention index, with an optional clock. */
+  store(options?: { now?: () => Date }): WebhookTable;
   stop(): Promise<void>;
 }
 
@@ -47,7 +48,7 @@ export async function startLocalStorage(): Promise<LocalStorage> {
     documentClient,
     tableName,
     store: (options = {}) =>
-      new WebhookStore({ client: documentClient, tableName, retentionDays: 7, ...options }),
+      openWebhookTable({ client: documentClient, tableName, retentionDays: 7, ...options }),
     async stop() {
       client.destroy();
       await emulator.stop();

@@ -3,13 +3,21 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../emulator/local-aws.js';
 import { createProviders, PROVIDER_REGISTRY } from '../../services/providers/registry.js';
-import { StorageUnavailableError } from '../../services/shared/errors.js';
+import { EventTooLargeError, StorageUnavailableError } from '../../services/shared/errors.js';
 import { toHttpError } from '../../services/shared/http-errors.js';
 import {
   type CaptureDependencies,
   captureWebhook,
 } from '../../services/webhooks/capture-webhook.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { DynamoDBWebhookLedger } from '../../services/webhooks/dynamodb-webhook-ledger.js';
+import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
+import {
+  PARTITION_KEY,
+  SORT_KEY,
+  STATUS_SORT_KEY,
+  statusKey,
+  WEBHOOK_SORT_KEY,
+} from '../../stack/table-schema.js';
 import { bigcommerceEvent, stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
@@ -23,7 +31,12 @@ const providers = createProviders({
 
 beforeAll(async () => {
   storage = await startLocalStorage();
-  deps = { providers, store: storage.store(), maxPayloadBytes: 256 * 1024, faultInjection: false };
+  deps = {
+    providers,
+    ledger: storage.store().ledger,
+    maxPayloadBytes: 256 * 1024,
+    faultInjection: false,
+  };
 });
 afterAll(async () => {
   await storage?.stop();
@@ -33,8 +46,9 @@ async function itemsOf(id: string) {
   const { Items = [] } = await storage.documentClient.send(
     new QueryCommand({
       TableName: storage.tableName,
-      KeyConditionExpression: 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': `WH#${id}` },
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':pk': statusKey(id).PK },
       ConsistentRead: true,
     }),
   );
@@ -59,13 +73,18 @@ describe('capture against DynamoDB Local', () => {
 
       const [id] = [...ids] as [string];
       const items = await itemsOf(id);
-      expect(items.map((i) => i.SK).sort()).toEqual(['STATUS', 'WEBHOOK']);
-      expect(items.find((i) => i.SK === 'STATUS')).toMatchObject({
+      expect(items.map((i) => i[SORT_KEY]).sort()).toEqual(
+        [STATUS_SORT_KEY, WEBHOOK_SORT_KEY].sort(),
+      );
+      expect(items.find((i) => i[SORT_KEY] === STATUS_SORT_KEY)).toMatchObject({
         status: 'received',
         attempts: 0,
         version: 1,
       });
-      expect(items.find((i) => i.SK === 'WEBHOOK')).toMatchObject({ payload: rawBody, provider });
+      expect(items.find((i) => i[SORT_KEY] === WEBHOOK_SORT_KEY)).toMatchObject({
+        payload: rawBody,
+        provider,
+      });
     },
   );
 
@@ -81,7 +100,7 @@ describe('capture against DynamoDB Local', () => {
     const before = await itemsOf(first.id);
     // Re-signed now, as Stripe does on each retry; received three days later.
     const later = new Date(Date.now() + 3 * 86_400_000);
-    const laterDeps = { ...deps, store: storage.store({ now: () => later }) };
+    const laterDeps = { ...deps, ledger: storage.store({ now: () => later }).ledger };
     const again = await captureWebhook(laterDeps, {
       provider: 'stripe',
       rawBody,
@@ -92,20 +111,47 @@ describe('capture against DynamoDB Local', () => {
     expect(await itemsOf(first.id)).toEqual(before);
   });
 
+  it.each([
+    // The body (under 256 KiB) and the type or id taken out of it, together over 400 KB.
+    ['a 205 KB type', { type: `payment_intent.${'x'.repeat(205_000)}` }, 0],
+    ['a 180 KB id', { id: `evt_${'x'.repeat(180_000)}` }, 75_000],
+  ])(
+    'answers a signed event too large for one item (%s) 413 event_too_large, not 503, and stores nothing',
+    async (_, overrides, padding) => {
+      const event = stripeEvent(overrides);
+      event.data.object.metadata = { note: 'y'.repeat(padding) };
+      const rawBody = JSON.stringify(event);
+      expect(Buffer.byteLength(rawBody)).toBeLessThan(256 * 1024);
+      const error = await captureWebhook(deps, {
+        provider: 'stripe',
+        rawBody,
+        headers: signedHeaders('stripe', rawBody),
+        receivedAt: new Date(),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventTooLargeError);
+      expect(toHttpError(error)).toMatchObject({
+        statusCode: 413,
+        body: { error: { code: 'event_too_large' } },
+      });
+      const id = deriveWebhookId('stripe', event.id);
+      expect(await itemsOf(id)).toEqual([]);
+    },
+  );
+
   it('answers 503 storage_unavailable when DynamoDB cannot be reached', async () => {
     // A port nothing listens on: the SDK fails to connect, as during an outage.
     const client = new DynamoDBClient({
       ...localClientConfig('http://127.0.0.1:9'),
       maxAttempts: 2,
     });
-    const unreachable = new WebhookStore({
+    const unreachable = new DynamoDBWebhookLedger({
       client: DynamoDBDocumentClient.from(client),
       tableName: storage.tableName,
       retentionDays: 7,
     });
     const rawBody = JSON.stringify(stripeEvent());
     const error = await captureWebhook(
-      { ...deps, store: unreachable },
+      { ...deps, ledger: unreachable },
       {
         provider: 'stripe',
         rawBody,

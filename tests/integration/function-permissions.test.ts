@@ -13,6 +13,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../emulat
 import { type CfnTemplate, resourcesOfType } from '../../emulator/template.js';
 import { PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
+import { sha256 } from '../../services/webhooks/webhook-ledger.js';
 import { stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
@@ -20,7 +21,7 @@ import { webhookRecord } from '../helpers/webhook-record.js';
 
 /*
  * Least privilege, checked against what the code does: the real handlers (capture, process,
- * retry, sweep) run in this process against DynamoDB Local and fauxqs, down every WebhookStore
+ * retry, sweep) run in this process against DynamoDB Local and fauxqs, down every ledger
  * path they have (success, failure, lost claim, unsent retry, id-only message, dead, unknown
  * webhook, each sweep case). Every DynamoDB call they send is recorded and turned into the IAM
  * permission it needs (TransactWriteItems needs each item's own action). Neither the emulator nor
@@ -155,9 +156,9 @@ function sqsEvent(body: string, receiveCount: number): SQSEvent {
 /** A webhook in `failed` with this queue token, as a stream attempt leaves it. */
 async function failedWebhook(webhook: Webhook, queueToken: string, minutesAgo = 0) {
   const store = pastStore(minutesAgo);
-  await store.create(webhook);
-  await store.claim(webhook.id, { from: 'received', leaseSeconds: 30, trigger: 'stream' });
-  await store.finish(webhook.id, 1, 'failed', {
+  await store.ledger.create(webhook);
+  await store.ledger.claim(webhook.id, { from: 'received', leaseSeconds: 30, trigger: 'stream' });
+  await store.ledger.finish(webhook.id, 1, 'failed', {
     error: { code: 'x', message: 'set up' },
     queueToken,
   });
@@ -179,29 +180,63 @@ async function receiveFailedMessage(id: string): Promise<string> {
 }
 
 describe('every DynamoDB call of every handler path is granted to its function', () => {
-  it('capture: a new webhook and a duplicate', async () => {
-    const rawBody = JSON.stringify(stripeEvent());
-    const event = buildHttpApiEvent(
-      {
-        method: 'POST',
-        url: '/api/webhooks/stripe',
-        headers: { 'content-type': 'application/json', ...signedHeaders('stripe', rawBody) },
-        body: Buffer.from(rawBody),
-        pathParameters: { provider: 'stripe' },
-        sourceIp: '127.0.0.1',
-      },
-      { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
-    );
+  it('capture: a new webhook, a duplicate, and a conflicting copy', async () => {
+    const original = stripeEvent();
+    const request = (rawBody: string) =>
+      buildHttpApiEvent(
+        {
+          method: 'POST',
+          url: '/api/webhooks/stripe',
+          headers: { 'content-type': 'application/json', ...signedHeaders('stripe', rawBody) },
+          body: Buffer.from(rawBody),
+          pathParameters: { provider: 'stripe' },
+          sourceIp: '127.0.0.1',
+        },
+        { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
+      );
+    const event = request(JSON.stringify(original));
     const first = await as('CaptureFunction', () => handlers.capture(event));
     const again = await as('CaptureFunction', () => handlers.capture(event));
-    expect([first, again].map((r) => (r as { statusCode: number }).statusCode)).toEqual([202, 200]);
+    // Same event id, another body: the conflict is counted on the status.
+    const changedBody = JSON.stringify({ ...original, livemode: true });
+    const changed = request(changedBody);
+    const logged: string[] = [];
+    // The handlers log nothing here (LOG_LEVEL silent) but for this one call.
+    const { logger } = await import('../../services/shared/logger.js');
+    logger.level = 'warn';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    const conflicting = await as('CaptureFunction', () => handlers.capture(changed)).finally(() => {
+      process.stdout.write = write;
+      logger.level = 'silent';
+    });
+    // A warning with both bodies' SHA-256.
+    const warning = logged
+      .flatMap((l) => l.split('\n'))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === 'capture.conflict');
+    expect(warning).toMatchObject({
+      level: 'warn',
+      storedSha256: sha256(JSON.stringify(original)),
+      receivedSha256: sha256(changedBody),
+      conflicts: 1,
+    });
+    expect(
+      [first, again, conflicting].map((r) => (r as { statusCode: number }).statusCode),
+    ).toEqual([202, 200, 200]);
+    const { id } = JSON.parse((first as { body: string }).body) as { id: string };
+    expect(await storage.store().ledger.getState(id)).toMatchObject({ conflicts: 1 });
   });
 
   it('process: completed, failed and enqueued, already done, and a retry never sent', async () => {
     const ok = paymentWebhook();
-    await storage.store().create(ok);
+    await storage.store().ledger.create(ok);
     const failsOnce = paymentWebhook({ headers: { 'x-fault-fail-attempts': '1' } });
-    await storage.store().create(failsOnce);
+    await storage.store().ledger.create(failsOnce);
     const unsent = paymentWebhook();
     await failedWebhook(unsent, 'never-sent');
 
@@ -209,20 +244,20 @@ describe('every DynamoDB call of every handler path is granted to its function',
       const result = await as('ProcessFunction', () => handlers.process(streamEvent(webhook)));
       expect(result.batchItemFailures).toEqual([]);
     }
-    expect(await storage.store().getState(ok.id)).toMatchObject({ status: 'completed' });
-    expect(await storage.store().getState(failsOnce.id)).toMatchObject({ status: 'failed' });
-    expect(await storage.store().getState(unsent.id)).toMatchObject({
+    expect(await storage.store().ledger.getState(ok.id)).toMatchObject({ status: 'completed' });
+    expect(await storage.store().ledger.getState(failsOnce.id)).toMatchObject({ status: 'failed' });
+    expect(await storage.store().ledger.getState(unsent.id)).toMatchObject({
       queuedToken: 'never-sent',
     });
   });
 
   it('retry: a retry that completes, an id-only message, a failure, the last failure, a stale message, an unknown webhook', async () => {
     const failsOnce = paymentWebhook({ headers: { 'x-fault-fail-attempts': '1' } });
-    await storage.store().create(failsOnce);
+    await storage.store().ledger.create(failsOnce);
     await as('ProcessFunction', () => handlers.process(streamEvent(failsOnce)));
     const message = await receiveFailedMessage(failsOnce.id);
     await as('RetryFunction', () => handlers.retry(sqsEvent(message, 1)));
-    expect(await storage.store().getState(failsOnce.id)).toMatchObject({
+    expect(await storage.store().ledger.getState(failsOnce.id)).toMatchObject({
       status: 'completed',
       attempts: 2,
     });
@@ -231,15 +266,17 @@ describe('every DynamoDB call of every handler path is granted to its function',
     await failedWebhook(idOnly, 'id-only');
     const body = JSON.stringify({ id: idOnly.id, queueToken: 'id-only' });
     await as('RetryFunction', () => handlers.retry(sqsEvent(body, 1)));
-    expect(await storage.store().getState(idOnly.id)).toMatchObject({ status: 'completed' });
+    expect(await storage.store().ledger.getState(idOnly.id)).toMatchObject({ status: 'completed' });
 
     const alwaysFails = paymentWebhook({ headers: { 'x-fault-fail-attempts': '99' } });
     await failedWebhook(alwaysFails, 'a');
     const failing = JSON.stringify({ id: alwaysFails.id, queueToken: 'a', webhook: alwaysFails });
     await as('RetryFunction', () => handlers.retry(sqsEvent(failing, 1)));
-    expect(await storage.store().getState(alwaysFails.id)).toMatchObject({ status: 'failed' });
+    expect(await storage.store().ledger.getState(alwaysFails.id)).toMatchObject({
+      status: 'failed',
+    });
     await as('RetryFunction', () => handlers.retry(sqsEvent(failing, 2)));
-    expect(await storage.store().getState(alwaysFails.id)).toMatchObject({ status: 'dead' });
+    expect(await storage.store().ledger.getState(alwaysFails.id)).toMatchObject({ status: 'dead' });
 
     const stale = JSON.stringify({ id: idOnly.id, queueToken: 'old', webhook: idOnly });
     await as('RetryFunction', () => handlers.retry(sqsEvent(stale, 1)));
@@ -250,21 +287,21 @@ describe('every DynamoDB call of every handler path is granted to its function',
 
   it('sweep: an abandoned attempt, a lost message, an unsent retry, a lost stream record', async () => {
     const abandoned = paymentWebhook();
-    await pastStore(10).create(abandoned);
-    await pastStore(10).claim(abandoned.id, {
+    await pastStore(10).ledger.create(abandoned);
+    await pastStore(10).ledger.claim(abandoned.id, {
       from: 'received',
       leaseSeconds: 30,
       trigger: 'stream',
     });
     const lost = paymentWebhook();
     await failedWebhook(lost, 'lost', 10);
-    await pastStore(10).markEnqueued(lost.id, 'lost');
+    await pastStore(10).ledger.markEnqueued(lost.id, 'lost');
     const unsent = paymentWebhook();
     await failedWebhook(unsent, 'unsent', 10);
     const received = paymentWebhook({
       receivedAt: new Date(Date.now() - 10 * MINUTE).toISOString(),
     });
-    await storage.store().create(received);
+    await storage.store().ledger.create(received);
 
     const report = await as('SweepFunction', () => handlers.sweep({} as ScheduledEvent));
     expect(report).toMatchObject({

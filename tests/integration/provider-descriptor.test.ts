@@ -39,14 +39,19 @@ describe('a provider added from its descriptor alone', () => {
       eventId: 'acme-delivery-1',
     });
     const result = await captureWebhook(
-      { providers, store: storage.store(), maxPayloadBytes: 256 * 1024, faultInjection: false },
+      {
+        providers,
+        ledger: storage.store().ledger,
+        maxPayloadBytes: 256 * 1024,
+        faultInjection: false,
+      },
       { provider: 'acme', rawBody, headers, receivedAt: new Date() },
     );
 
     expect(result).toMatchObject({ duplicate: false, provider: 'acme' });
     expect(result.id).toBe(deriveWebhookId('acme', 'acme-delivery-1'));
     expect(acme.eventIdOf(rawBody, headers)).toBe('acme-delivery-1');
-    const stored = await storage.store().getWebhook(result.id);
+    const stored = await storage.store().ledger.getWebhook(result.id);
     expect(stored).toMatchObject({
       provider: 'acme',
       eventType: 'widget.created',

@@ -14,6 +14,7 @@ import { createOperatorNotifier } from '../../services/webhooks/operator-notifie
 import type { ProcessDependencies } from '../../services/webhooks/process-webhook.js';
 import { processStreamRecords } from '../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
+import { webhookKey } from '../../stack/table-schema.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
 import { webhookRecord } from '../helpers/webhook-record.js';
 
@@ -36,7 +37,8 @@ afterAll(async () => {
 function deps(processors: readonly Processor[]): ProcessDependencies {
   const { outputs } = storage.emulator;
   return {
-    store: storage.store(),
+    ledger: storage.store().ledger,
+    projections: storage.store().projections,
     failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
     notifier: createOperatorNotifier(sns, outputs.OperatorTopicArn!),
     processors,
@@ -51,8 +53,8 @@ let sequence = 1000;
 /** A stored webhook and the stream record its INSERT produces (NEW_IMAGE). */
 async function stored(eventType: string): Promise<{ webhook: Webhook; record: DynamoDBRecord }> {
   const webhook = webhookRecord({ eventType });
-  expect(await storage.store().create(webhook)).toBe('created');
-  const image = marshall({ PK: `WEBHOOK#${webhook.id}`, SK: 'WEBHOOK', ...webhook });
+  expect(await storage.store().ledger.create(webhook)).toEqual({ outcome: 'created' });
+  const image = marshall({ ...webhookKey(webhook.id), ...webhook });
   return {
     webhook,
     record: {
@@ -96,7 +98,7 @@ describe('a batch of stream records', () => {
     );
     expect(failures).toEqual([]);
     for (const { webhook } of batch) {
-      expect(await storage.store().getState(webhook.id)).toMatchObject({
+      expect(await storage.store().ledger.getState(webhook.id)).toMatchObject({
         status: 'completed',
         attempts: 1,
       });
@@ -142,12 +144,14 @@ describe('a batch of stream records', () => {
 
     // Only the record with no image comes back; the failed attempt went to the failed queue.
     expect(failures).toEqual([{ itemIdentifier: broken.record.dynamodb!.SequenceNumber }]);
-    expect(await storage.store().getState(good.webhook.id)).toMatchObject({ status: 'completed' });
-    expect(await storage.store().getState(failing.webhook.id)).toMatchObject({
+    expect(await storage.store().ledger.getState(good.webhook.id)).toMatchObject({
+      status: 'completed',
+    });
+    expect(await storage.store().ledger.getState(failing.webhook.id)).toMatchObject({
       status: 'failed',
       attempts: 1,
     });
-    expect(await storage.store().getState(broken.webhook.id)).toMatchObject({
+    expect(await storage.store().ledger.getState(broken.webhook.id)).toMatchObject({
       status: 'received',
     });
     const { Messages = [] } = await sqs.send(

@@ -30,7 +30,7 @@ afterAll(async () => {
 function deps(minutesLater: number): SweepDependencies {
   const now = () => new Date(Date.now() + minutesLater * 60_000);
   return {
-    store: storage.store({ now }),
+    ...ledgerAndIndex(storage.store({ now })),
     failedQueue: createFailedQueue(sqs, storage.emulator.outputs.FailedQueueUrl!),
     thresholds,
     log: pino({ level: 'silent' }),
@@ -38,9 +38,13 @@ function deps(minutesLater: number): SweepDependencies {
   };
 }
 
+function ledgerAndIndex(table: ReturnType<LocalStorage['store']>) {
+  return { ledger: table.ledger, attention: table.attention };
+}
+
 async function newWebhook(): Promise<Webhook> {
   const webhook = webhookRecord();
-  await storage.store().create(webhook);
+  await storage.store().ledger.create(webhook);
   return webhook;
 }
 
@@ -67,19 +71,23 @@ describe('the sweeper on DynamoDB Local and fauxqs', () => {
     const store = storage.store();
     // Abandoned: an attempt that started and never finished.
     const abandoned = await newWebhook();
-    await store.claim(abandoned.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
+    await store.ledger.claim(abandoned.id, {
+      from: 'received',
+      leaseSeconds: 6,
+      trigger: 'stream',
+    });
     // Lost message: failed, its message confirmed sent, then lost (the local queue restarted).
     const lost = await newWebhook();
-    await store.claim(lost.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
-    await store.finish(lost.id, 1, 'failed', {
+    await store.ledger.claim(lost.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
+    await store.ledger.finish(lost.id, 1, 'failed', {
       error: { code: 'x', message: 'boom' },
       queueToken: 'old',
     });
-    await store.markEnqueued(lost.id, 'old');
+    await store.ledger.markEnqueued(lost.id, 'old');
     // Unsent: failed, its message never confirmed sent.
     const unsent = await newWebhook();
-    await store.claim(unsent.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
-    await store.finish(unsent.id, 1, 'failed', {
+    await store.ledger.claim(unsent.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
+    await store.ledger.finish(unsent.id, 1, 'failed', {
       error: { code: 'x', message: 'boom' },
       queueToken: 'never-sent',
     });
@@ -87,8 +95,8 @@ describe('the sweeper on DynamoDB Local and fauxqs', () => {
     const neverStarted = await newWebhook();
     // Healthy: completed.
     const done = await newWebhook();
-    await store.claim(done.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
-    await store.finish(done.id, 1, 'completed', { outcome: 'applied' });
+    await store.ledger.claim(done.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
+    await store.ledger.finish(done.id, 1, 'completed', { outcome: 'applied' });
     await drainFailedQueue();
 
     // Now: nothing is old enough yet.
@@ -117,18 +125,18 @@ describe('the sweeper on DynamoDB Local and fauxqs', () => {
 
     const queued = await drainFailedQueue();
     for (const webhook of [abandoned, lost, neverStarted]) {
-      const state = await store.getState(webhook.id);
+      const state = await store.ledger.getState(webhook.id);
       expect(state?.status).toBe('failed');
       // One new message, carrying the token the status now holds.
       expect(queued.get(webhook.id)).toEqual([state?.queueToken]);
     }
-    expect((await store.getState(lost.id))?.queueToken).not.toBe('old');
+    expect((await store.ledger.getState(lost.id))?.queueToken).not.toBe('old');
     expect(queued.get(unsent.id)?.every((token) => token === 'never-sent')).toBe(true);
     expect(queued.has(done.id)).toBe(false);
-    expect(await store.getState(abandoned.id)).toMatchObject({
+    expect(await store.ledger.getState(abandoned.id)).toMatchObject({
       lastError: { code: 'attempt_abandoned', attempt: 1 },
     });
-    expect(await store.getState(neverStarted.id)).toMatchObject({
+    expect(await store.ledger.getState(neverStarted.id)).toMatchObject({
       attempts: 0,
       lastError: { code: 'stream_attempt_lost' },
     });
@@ -137,19 +145,19 @@ describe('the sweeper on DynamoDB Local and fauxqs', () => {
   it('counts a lost message from when it was sent: one just re-sent is left alone', async () => {
     const store = storage.store();
     const webhook = await newWebhook();
-    await store.claim(webhook.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
-    await store.finish(webhook.id, 1, 'failed', {
+    await store.ledger.claim(webhook.id, { from: 'received', leaseSeconds: 6, trigger: 'stream' });
+    await store.ledger.finish(webhook.id, 1, 'failed', {
       error: { code: 'x', message: 'boom' },
       queueToken: 'resent',
     });
     // Five minutes later another sweep re-sends the unconfirmed message and confirms it.
-    await deps(5).store.markEnqueued(webhook.id, 'resent');
+    await deps(5).ledger.markEnqueued(webhook.id, 'resent');
     await drainFailedQueue();
 
     // A sweep that lists it now sees it failed, its message confirmed, last changed 5 min ago.
     const report = await sweepWebhooks(deps(5));
     expect(report.lostMessages).not.toContain(webhook.id);
-    expect(await store.getState(webhook.id)).toMatchObject({
+    expect(await store.ledger.getState(webhook.id)).toMatchObject({
       status: 'failed',
       queueToken: 'resent',
       queuedToken: 'resent',

@@ -9,8 +9,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
 import { localClientConfig } from '../../emulator/local-aws.js';
+import { DynamoDBWebhookLedger } from '../../services/webhooks/dynamodb-webhook-ledger.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
 import {
   BENCH_PATH,
   capturedWebhook,
@@ -83,7 +83,7 @@ function run(job: LoadJob): Promise<LoadResult> {
   }
 }
 
-/** The capture transaction straight to DynamoDB Local: `WebhookStore.create`, as capture calls it. */
+/** The capture transaction straight to DynamoDB Local: the ledger's `create`, as capture calls it. */
 async function storage(job: Extract<LoadJob, { kind: 'storage' }>): Promise<LoadResult> {
   // The same client settings as services/shared/aws-clients.ts, with enough sockets for every
   // request in flight (the SDK's default agent stops at 50).
@@ -96,7 +96,7 @@ async function storage(job: Extract<LoadJob, { kind: 'storage' }>): Promise<Load
       httpAgent: new Agent({ keepAlive: true, maxSockets: Math.max(50, job.concurrency) }),
     },
   });
-  const store = new WebhookStore({
+  const store = new DynamoDBWebhookLedger({
     client: DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     }),
@@ -118,7 +118,7 @@ async function storage(job: Extract<LoadJob, { kind: 'storage' }>): Promise<Load
       job.concurrency,
       job.durationMs,
       pool(job.poolSize, make),
-      async (webhook: Webhook) => store.create(webhook),
+      async (webhook: Webhook) => (await store.create(webhook)).outcome,
       make,
     );
     return { ...measured, warmupOperations: warmup.latency.count };

@@ -261,7 +261,7 @@ export function markdownReport(r: BenchResults, existing: string): string {
     '',
     `Each level runs ${r.settings.levelSeconds} s after a ${r.settings.warmupSeconds} s warm-up, ceiling then capture, each after the`,
     `processing backlog has drained (waiting at most ${r.settings.drainLimitSeconds} s; what was left is in the last column). The ceiling`,
-    'is the capture transaction (`WebhookStore.create`: one `TransactWriteItems` with the WEBHOOK and',
+    'is the capture transaction (`DynamoDBWebhookLedger.create`: one `TransactWriteItems` with the WEBHOOK and',
     "STATUS puts) sent straight to DynamoDB Local with the AWS SDK, into the stack's table. Capture is",
     '`POST /api/webhooks/stripe` through the emulated HTTP API, the capture function (signature check,',
     'id, the same transaction) and back, driven by autocannon with distinct requests signed before the',

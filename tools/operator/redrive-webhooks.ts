@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -8,16 +7,25 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { TransitionRejectedError } from '../../services/shared/errors.js';
+import { errorFields, type Logger } from '../../services/shared/logger.js';
+import type { AttentionIndex } from '../../services/webhooks/attention-index.js';
 import type { FailedQueue } from '../../services/webhooks/failed-queue.js';
 import { parseFailedQueueMessage } from '../../services/webhooks/failed-queue.js';
-import type { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import {
+  RetryNotSentError,
+  type RetryScheduled,
+  scheduleRetry,
+} from '../../services/webhooks/schedule-retry.js';
+import type { WebhookLedger } from '../../services/webhooks/webhook-ledger.js';
 
 export interface RedriveDependencies {
-  readonly store: WebhookStore;
+  readonly ledger: WebhookLedger;
+  readonly attention: Pick<AttentionIndex, 'listAttention'>;
   readonly sqs: SQSClient;
   readonly failedQueue: FailedQueue;
   readonly failedQueueUrl: string;
   readonly deadLetterQueueUrl: string;
+  readonly log: Logger;
 }
 
 export interface RedriveOptions {
@@ -81,7 +89,7 @@ export async function redriveWebhooks(
         await release(deps, [message]);
         continue;
       }
-      const state = await deps.store.getState(parsed.id);
+      const state = await deps.ledger.getState(parsed.id);
       if (state?.status !== 'dead') {
         result.skipped.push({
           id: parsed.id,
@@ -99,7 +107,7 @@ export async function redriveWebhooks(
       }
       await pace();
       try {
-        await deps.store.requeue(parsed.id, {
+        await deps.ledger.requeue(parsed.id, {
           from: 'dead',
           expectedVersion: state.version,
           queueToken: state.queueToken ?? parsed.queueToken,
@@ -125,11 +133,11 @@ export async function redriveWebhooks(
 
   // 2. Dead webhooks whose message is not in the DLQ get a new one.
   const candidates = options.all
-    ? (await deps.store.listAttention('dead')).map((s) => s.id)
+    ? (await deps.attention.listAttention('dead')).map((s) => s.id)
     : [...wanted];
   for (const id of candidates) {
     if (result.moved.includes(id) || result.skipped.some((s) => s.id === id)) continue;
-    const state = await deps.store.getState(id);
+    const state = await deps.ledger.getState(id);
     if (state?.status !== 'dead') {
       result.skipped.push({ id, reason: `not dead (${state?.status ?? 'missing'})` });
       continue;
@@ -139,21 +147,39 @@ export async function redriveWebhooks(
       continue;
     }
     await pace();
-    const webhook = await deps.store.getWebhook(id);
+    const webhook = await deps.ledger.getWebhook(id);
     if (!webhook) {
       result.skipped.push({ id, reason: 'webhook item missing' });
       continue;
     }
-    const queueToken = randomUUID();
+    let scheduled: RetryScheduled;
     try {
-      await deps.store.requeue(id, { from: 'dead', expectedVersion: state.version, queueToken });
+      scheduled = await scheduleRetry(deps, webhook, {
+        requeue: { from: 'dead', expectedVersion: state.version },
+      });
     } catch (error) {
-      if (!(error instanceof TransitionRejectedError)) throw error;
+      if (!(error instanceof RetryNotSentError)) throw error;
+      // The webhook is failed with a token and no message yet: the sweeper sends it once its
+      // grace period has passed, so it is not lost, but this redrive did not send it.
+      deps.log.error(
+        { event: 'redrive.enqueue-failed', webhookId: id, ...errorFields(error) },
+        'requeued but the message could not be sent; the sweeper will send it',
+      );
+      result.skipped.push({ id, reason: 'message not sent; the sweeper will send it' });
+      continue;
+    }
+    if (scheduled.result === 'raced') {
       result.skipped.push({ id, reason: 'changed while redriving' });
       continue;
     }
-    await deps.failedQueue.enqueue(webhook, queueToken);
-    await deps.store.markEnqueued(id, queueToken).catch(() => {});
+    if (scheduled.result === 'unconfirmed') {
+      // The message is on the queue; only the status's note of it is missing, so a sweep may
+      // send a second copy with the same token, which claims nothing the first did not.
+      deps.log.warn(
+        { event: 'redrive.unconfirmed', webhookId: id, ...errorFields(scheduled.error) },
+        'message sent but not confirmed in the status',
+      );
+    }
     result.requeued.push(id);
   }
   return result;

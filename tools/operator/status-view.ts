@@ -16,6 +16,12 @@ export interface StatusView {
   readonly updatedAt: string;
   readonly lastError?: LastError;
   readonly outcome?: Outcome;
+  /** Copies of this event id whose body differed from the kept one. */
+  readonly conflicts?: {
+    readonly count: number;
+    readonly lastAt?: string;
+    readonly sha256?: string;
+  };
 }
 
 export function toStatusView(state: WebhookState): StatusView {
@@ -29,5 +35,14 @@ export function toStatusView(state: WebhookState): StatusView {
     updatedAt: state.updatedAt,
     ...(state.lastError ? { lastError: state.lastError } : {}),
     ...(state.status === 'completed' && state.outcome ? { outcome: state.outcome } : {}),
+    ...(state.conflicts
+      ? {
+          conflicts: {
+            count: state.conflicts,
+            ...(state.lastConflictAt ? { lastAt: state.lastConflictAt } : {}),
+            ...(state.conflictSha256 ? { sha256: state.conflictSha256 } : {}),
+          },
+        }
+      : {}),
   };
 }

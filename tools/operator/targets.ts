@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localClientConfig } from '../../emulator/local-aws.js';
 import { createFailedQueue, type FailedQueue } from '../../services/webhooks/failed-queue.js';
-import { WebhookStore } from '../../services/webhooks/webhook-store.js';
+import { openWebhookTable, type WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { type Profile, resolveProfile } from '../../stack/profile.js';
 
 export type TargetName = 'embedded' | 'localstack' | 'aws';
@@ -12,7 +12,7 @@ export type TargetName = 'embedded' | 'localstack' | 'aws';
 export interface Target {
   readonly name: TargetName;
   readonly outputs: Readonly<Record<string, string>>;
-  readonly store: WebhookStore;
+  readonly table: WebhookTable;
   readonly sqs: SQSClient;
   readonly failedQueue: FailedQueue;
   /** The numbers the stack was deployed with (sweeper thresholds, retention). */
@@ -64,7 +64,7 @@ function build(
   return {
     name,
     outputs,
-    store: new WebhookStore({
+    table: openWebhookTable({
       client: DynamoDBDocumentClient.from(dynamodb, {
         marshallOptions: { removeUndefinedValues: true },
       }),

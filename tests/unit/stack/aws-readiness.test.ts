@@ -246,7 +246,7 @@ function dynamodbPermissions(template: Template, functionPrefix: string): string
 
 describe('least privilege', () => {
   it.each(['aws', 'local'] as const)(
-    'the capture function (%s) may only put items into the table, besides reading its secrets',
+    'the capture function (%s) may only put items and count conflicts, besides reading its secrets',
     (profile) => {
       const { template } = profile === 'aws' ? aws : local;
       const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
@@ -256,14 +256,14 @@ describe('least privilege', () => {
       expect(statements).toEqual([
         {
           Effect: 'Allow',
-          Action: 'dynamodb:PutItem',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
         },
       ]);
     },
   );
 
-  // What each handler's WebhookStore calls send (services/webhooks/webhook-store.ts): claim,
+  // What each handler's ledger and projection calls send (services/webhooks/): claim,
   // finish, markEnqueued, requeue and applyProjection are conditional UpdateItems, getState and
   // getWebhook GetItems (a claim from received reads nothing), listAttention a Query on the
   // attention index. Nothing deletes, scans,

@@ -3,6 +3,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../../services/shared/config.js';
 import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
+import {
+  ATTENTION_INDEX,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+  WEBHOOK_SORT_KEY,
+} from '../../../stack/table-schema.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
 import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
 
@@ -83,16 +90,16 @@ describe.each(PROFILES)('the %s profile', (name) => {
       templ().resourceCountIs('AWS::DynamoDB::Table', 1);
       templ().hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
-          { AttributeName: 'PK', KeyType: 'HASH' },
-          { AttributeName: 'SK', KeyType: 'RANGE' },
+          { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
         ],
         AttributeDefinitions: Match.arrayWith([
-          { AttributeName: 'PK', AttributeType: 'S' },
-          { AttributeName: 'SK', AttributeType: 'S' },
+          { AttributeName: PARTITION_KEY, AttributeType: 'S' },
+          { AttributeName: SORT_KEY, AttributeType: 'S' },
         ]),
         BillingMode: 'PAY_PER_REQUEST',
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       });
     });
 
@@ -150,10 +157,10 @@ describe.each(PROFILES)('the %s profile', (name) => {
       templ().hasResourceProperties('AWS::DynamoDB::Table', {
         GlobalSecondaryIndexes: [
           Match.objectLike({
-            IndexName: 'attention',
+            IndexName: ATTENTION_INDEX.name,
             KeySchema: [
-              { AttributeName: 'GSI1PK', KeyType: 'HASH' },
-              { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+              { AttributeName: ATTENTION_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: ATTENTION_INDEX.sortKey, KeyType: 'RANGE' },
             ],
           }),
         ],
@@ -193,7 +200,7 @@ describe.each(PROFILES)('the %s profile', (name) => {
       expect(filters).toHaveLength(1);
       expect(JSON.parse(filters[0].Pattern)).toEqual({
         eventName: ['INSERT'],
-        dynamodb: { Keys: { SK: { S: ['WEBHOOK'] } } },
+        dynamodb: { Keys: { [SORT_KEY]: { S: [WEBHOOK_SORT_KEY] } } },
       });
     });
 

@@ -1,0 +1,256 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Processor } from '../../../services/processors/processor.js';
+import { ProcessingError } from '../../../services/shared/errors.js';
+import type { OperatorNotifier } from '../../../services/webhooks/operator-notifier.js';
+import {
+  type AttemptTrigger,
+  type ProcessDependencies,
+  processAttempt,
+} from '../../../services/webhooks/process-webhook.js';
+import type { ProjectionStore } from '../../../services/webhooks/projection-store.js';
+import type { Webhook } from '../../../services/webhooks/webhook.js';
+import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
+import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
+import { webhookRecord } from '../../helpers/webhook-record.js';
+
+/*
+ * The decisions of one processing attempt, on the in-memory ledger (which passes the DynamoDB
+ * ledger's contract): what is acknowledged, retried, declared dead or skipped, and why.
+ */
+
+const projections: ProjectionStore = {
+  applyProjection: async () => 'applied',
+  getProjection: async () => undefined,
+};
+
+function harness(options: { fails?: boolean; notifyFails?: boolean } = {}) {
+  const ledger = new InMemoryWebhookLedger();
+  const failedQueue = new FakeFailedQueue();
+  const notified: string[] = [];
+  const notifier: OperatorNotifier = {
+    webhookDead: async (webhook) => {
+      if (options.notifyFails) throw new Error('SNS down');
+      notified.push(webhook.id);
+    },
+  };
+  const processor: Processor = {
+    handles: () => true,
+    process: async () => {
+      if (options.fails) throw new ProcessingError('downstream refused');
+      return { outcome: 'applied', resource: 'r#1' };
+    },
+  };
+  const deps: ProcessDependencies = {
+    ledger,
+    projections,
+    failedQueue,
+    notifier,
+    processors: [processor],
+    leaseSeconds: 60,
+    faultInjection: false,
+    log: pino({ level: 'silent' }),
+  };
+  return { ledger, failedQueue, notified, deps };
+}
+
+const queue = (queueToken: string, receiveCount: number): AttemptTrigger => ({
+  source: 'queue',
+  receiveCount,
+  maxReceiveCount: 2,
+  queueToken,
+});
+
+async function captured(ledger: InMemoryWebhookLedger): Promise<Webhook> {
+  const webhook = webhookRecord();
+  await ledger.create(webhook);
+  return webhook;
+}
+
+describe('a processing attempt', () => {
+  it('from the stream: completes and acknowledges', async () => {
+    const { ledger, deps, failedQueue } = harness();
+    const webhook = await captured(ledger);
+    const report = await processAttempt(deps, webhook, { source: 'stream' });
+    expect(report).toEqual({ ack: true, result: 'completed', attempt: 1, outcome: 'applied' });
+    expect(await ledger.getState(webhook.id)).toMatchObject({
+      status: 'completed',
+      resource: 'r#1',
+    });
+    expect(failedQueue.sent).toEqual([]);
+  });
+
+  it('from the stream: a failure gets a new token, its message sent and confirmed, and is acknowledged', async () => {
+    const { ledger, deps, failedQueue } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    const report = await processAttempt(deps, webhook, { source: 'stream' });
+    expect(report).toEqual({ ack: true, result: 'failed', attempt: 1 });
+    const state = await ledger.getState(webhook.id);
+    expect(state).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'processing_failed', attempt: 1 },
+    });
+    expect(failedQueue.tokensOf(webhook.id)).toEqual([state?.queueToken]);
+    expect(state?.queuedToken).toBe(state?.queueToken);
+  });
+
+  it('from the stream: a failure whose message cannot be sent is not acknowledged, and the redelivered record sends it', async () => {
+    const { ledger, deps, failedQueue } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    failedQueue.failWith = new Error('SQS down');
+    const first = await processAttempt(deps, webhook, { source: 'stream' });
+    expect(first).toEqual({ ack: false, result: 'enqueue-failed', attempt: 1 });
+    const token = (await ledger.getState(webhook.id))?.queueToken;
+
+    failedQueue.failWith = undefined;
+    const again = await processAttempt(deps, webhook, { source: 'stream' });
+    expect(again).toEqual({ ack: true, result: 'failed', attempt: 1 });
+    expect(failedQueue.tokensOf(webhook.id)).toEqual([token]);
+    expect(await ledger.getState(webhook.id)).toMatchObject({ attempts: 1, queuedToken: token });
+  });
+
+  it('from the queue: a failure below the receive limit stays failed and is not acknowledged (SQS retries)', async () => {
+    const { ledger, deps, notified } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    const report = await processAttempt(deps, webhook, queue(token, 1));
+    expect(report).toEqual({ ack: false, result: 'failed', attempt: 2 });
+    expect(await ledger.getState(webhook.id)).toMatchObject({
+      status: 'failed',
+      queueToken: token,
+    });
+    expect(notified).toEqual([]);
+  });
+
+  it('from the queue: a failure on the last receive is dead, the operator notified, and left for the DLQ', async () => {
+    const { ledger, deps, notified } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    await processAttempt(deps, webhook, queue(token, 1));
+    const report = await processAttempt(deps, webhook, queue(token, 2));
+    expect(report).toEqual({ ack: false, result: 'dead', attempt: 3 });
+    expect(await ledger.getState(webhook.id)).toMatchObject({ status: 'dead', attempts: 3 });
+    expect(notified).toEqual([webhook.id]);
+  });
+
+  it('from the queue: a dead webhook stays dead when the operator cannot be notified', async () => {
+    const { ledger, deps } = harness({ fails: true, notifyFails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    const report = await processAttempt(deps, webhook, queue(token, 2));
+    expect(report).toMatchObject({ ack: false, result: 'dead' });
+    expect((await ledger.getState(webhook.id))?.status).toBe('dead');
+  });
+
+  it('from the queue: a success completes and is acknowledged', async () => {
+    const { ledger, deps } = harness();
+    const webhook = await captured(ledger);
+    await ledger.claim(webhook.id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    await ledger.finish(webhook.id, 1, 'failed', {
+      error: { code: 'x', message: 'y' },
+      queueToken: 't1',
+    });
+    const report = await processAttempt(deps, webhook, queue('t1', 1));
+    expect(report).toMatchObject({ ack: true, result: 'completed', attempt: 2 });
+  });
+});
+
+describe('a lost claim', () => {
+  async function failedWithToken(ledger: InMemoryWebhookLedger, token: string) {
+    const webhook = await captured(ledger);
+    await ledger.claim(webhook.id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    await ledger.finish(webhook.id, 1, 'failed', {
+      error: { code: 'x', message: 'y' },
+      queueToken: token,
+    });
+    await ledger.markEnqueued(webhook.id, token);
+    return webhook;
+  }
+
+  it('a superseded message (another token) is acknowledged and changes nothing', async () => {
+    const { ledger, deps } = harness();
+    const webhook = await failedWithToken(ledger, 'current');
+    const before = await ledger.getState(webhook.id);
+    const report = await processAttempt(deps, webhook, queue('old', 1));
+    expect(report).toEqual({ ack: true, result: 'skipped', reason: 'superseded message' });
+    expect(await ledger.getState(webhook.id)).toEqual(before);
+  });
+
+  it('the current message of a dead webhook is not acknowledged, so SQS moves it to the DLQ', async () => {
+    const { ledger, deps } = harness();
+    const webhook = await failedWithToken(ledger, 't1');
+    await ledger.claim(webhook.id, {
+      from: 'failed',
+      leaseSeconds: 60,
+      trigger: 'queue',
+      queueToken: 't1',
+    });
+    await ledger.finish(webhook.id, 2, 'dead', { error: { code: 'x', message: 'y' } });
+    const report = await processAttempt(deps, webhook, queue('t1', 2));
+    expect(report).toEqual({ ack: false, result: 'skipped', reason: 'dead; left for the DLQ' });
+  });
+
+  it('the current message of a completed webhook is acknowledged', async () => {
+    const { ledger, deps } = harness();
+    const webhook = await failedWithToken(ledger, 't1');
+    await processAttempt(deps, webhook, queue('t1', 1));
+    const report = await processAttempt(deps, webhook, queue('t1', 1));
+    expect(report).toEqual({ ack: true, result: 'skipped', reason: 'already completed' });
+  });
+
+  it('a webhook processing under a live lease is not acknowledged, from either trigger', async () => {
+    const { ledger, deps } = harness();
+    const fromStream = await captured(ledger);
+    await ledger.claim(fromStream.id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    expect(await processAttempt(deps, fromStream, { source: 'stream' })).toEqual({
+      ack: false,
+      result: 'skipped',
+      reason: 'processing under a lease',
+    });
+
+    const fromQueue = await failedWithToken(ledger, 't1');
+    await ledger.claim(fromQueue.id, {
+      from: 'failed',
+      leaseSeconds: 60,
+      trigger: 'queue',
+      queueToken: 't1',
+    });
+    expect(await processAttempt(deps, fromQueue, queue('t1', 1))).toEqual({
+      ack: false,
+      result: 'skipped',
+      reason: 'currently processing',
+    });
+  });
+
+  it('once the lease has run out, the next delivery takes the attempt over', async () => {
+    const { ledger, deps } = harness();
+    const webhook = await captured(ledger);
+    await ledger.claim(webhook.id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    ledger.setClock(() => new Date(Date.now() + 120_000));
+    const report = await processAttempt(deps, webhook, { source: 'stream' });
+    expect(report).toMatchObject({ ack: true, result: 'completed', attempt: 2 });
+  });
+
+  it('a redelivered stream record of a webhook already done is acknowledged', async () => {
+    const { ledger, deps } = harness();
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    expect(await processAttempt(deps, webhook, { source: 'stream' })).toEqual({
+      ack: true,
+      result: 'skipped',
+      reason: 'already completed',
+    });
+  });
+
+  it('an unknown webhook is acknowledged as missing', async () => {
+    const { deps } = harness();
+    expect(await processAttempt(deps, webhookRecord(), { source: 'stream' })).toEqual({
+      ack: true,
+      result: 'skipped',
+      reason: 'missing',
+    });
+  });
+});
