@@ -141,7 +141,7 @@ async function status(target: Target, id: string, io: Io): Promise<number> {
     if (view.lastError)
       rows.push([
         'last error',
-        `${view.lastError.code}: ${view.lastError.message} (attempt ${view.lastError.attempt})`,
+        `${view.lastError.code}: ${view.lastError.message} (attempt ${view.lastError.attempt}${view.lastError.kind ? `, ${view.lastError.kind}` : ''})`,
       ]);
     io.out(`${rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n')}\n`);
   }

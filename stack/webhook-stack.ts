@@ -147,9 +147,10 @@ export class WebhookStack extends Stack {
     // markEnqueued and the processors' applyProjection. The stream trigger adds its own stream
     // read permissions.
     grantTableActions(processFn, table.tableArn, ['dynamodb:UpdateItem']);
-    // A failed first attempt is queued for retry; the stream's attempt is never the last, so it
-    // never notifies the operator (services/webhooks/process-webhook.ts).
+    // A failed first attempt is queued for retry; a permanent failure is dead at once and
+    // notifies the operator (services/webhooks/process-webhook.ts).
     failedQueue.grantSendMessages(processFn);
+    operatorTopic.grantPublish(processFn);
     processFn.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

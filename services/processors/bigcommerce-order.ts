@@ -1,4 +1,4 @@
-import { ProcessingError } from '../shared/errors.js';
+import { PermanentError } from '../shared/errors.js';
 import type { Processor } from './processor.js';
 
 interface OrderEvent {
@@ -24,7 +24,7 @@ export const bigcommerceOrderProcessor: Processor = {
     const event = JSON.parse(webhook.payload) as OrderEvent;
     const orderId = event.data?.id;
     if (typeof orderId !== 'number' && typeof orderId !== 'string') {
-      throw new ProcessingError('A store/order event must carry data.id, the order id.', {
+      throw new PermanentError('A store/order event must carry data.id, the order id.', {
         context: { webhookId: webhook.id },
       });
     }

@@ -1,4 +1,4 @@
-import { ProcessingError } from '../shared/errors.js';
+import { PermanentError } from '../shared/errors.js';
 import type { Processor } from './processor.js';
 
 interface PaymentIntentEvent {
@@ -24,7 +24,7 @@ export const stripePaymentIntentProcessor: Processor = {
   async process(webhook, { projections }) {
     const intent = (JSON.parse(webhook.payload) as PaymentIntentEvent).data?.object;
     if (typeof intent?.id !== 'string' || intent.object !== 'payment_intent') {
-      throw new ProcessingError(
+      throw new PermanentError(
         'A payment_intent event must carry data.object, a payment_intent with an id.',
         {
           context: { webhookId: webhook.id },

@@ -90,6 +90,15 @@ export class InjectedFaultError extends WebhookReceiverError {
   readonly code = 'injected_fault';
 }
 
+/**
+ * A processor's verdict that the webhook can never succeed (a payload it refuses, a resource
+ * that cannot exist): the webhook is `dead` after this attempt, with no retries, and the
+ * operator is notified; a redrive processes it again once the cause is fixed.
+ */
+export class PermanentError extends WebhookReceiverError {
+  readonly code = 'permanent_failure';
+}
+
 /** A processor could not apply the event; the attempt fails and is retried. */
 export class ProcessingError extends WebhookReceiverError {
   readonly code = 'processing_failed';

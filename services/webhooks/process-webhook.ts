@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Processor } from '../processors/processor.js';
-import { InjectedFaultError, TransitionRejectedError } from '../shared/errors.js';
+import { InjectedFaultError, PermanentError, TransitionRejectedError } from '../shared/errors.js';
 import { errorFields, type Logger } from '../shared/logger.js';
 import type { FailedQueue } from './failed-queue.js';
 import { injectedFaults } from './fault-injection.js';
 import type { OperatorNotifier } from './operator-notifier.js';
 import type { ProjectionStore } from './projection-store.js';
 import { scheduleRetry } from './schedule-retry.js';
-import type { Outcome, Webhook, WebhookState } from './webhook.js';
+import type { FailureKind, Outcome, Webhook, WebhookState } from './webhook.js';
 import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface ProcessDependencies {
@@ -132,10 +132,20 @@ async function recordFailure(
   log: Logger,
 ): Promise<AttemptReport> {
   const fields = errorFields(error);
+  const kind = failureKind(error);
   const lastError = {
     code: fields.errorCode ?? fields.errorName,
     message: fields.errorMessage.slice(0, 1000),
+    kind,
   };
+
+  if (kind === 'permanent') {
+    // No retry can succeed: dead now. From the stream nothing was queued, so the record is
+    // done; from the queue the message is left for SQS to move to the DLQ, as for any dead
+    // webhook. Redrive brings either back (a new message when the DLQ has none).
+    await markDead(deps, webhook, attempt, lastError, log, 'webhook is dead: a permanent failure');
+    return { ack: trigger.source === 'stream', result: 'dead', attempt };
+  }
 
   if (trigger.source === 'stream') {
     const queueToken = randomUUID();
@@ -150,11 +160,38 @@ async function recordFailure(
     log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; SQS will retry');
     return { ack: false, result: 'failed', attempt };
   }
-  const dead = await deps.ledger.finish(webhook.id, attempt, 'dead', { error: lastError });
-  log.error(
-    { event: 'webhook.dead', ...fields },
+  await markDead(
+    deps,
+    webhook,
+    attempt,
+    lastError,
+    log,
     'webhook is dead after its last attempt; operator notified',
   );
+  return { ack: false, result: 'dead', attempt };
+}
+
+/**
+ * Permanent: the processor said so (PermanentError), or DynamoDB refused the request for what
+ * it holds (a ValidationException, such as a key over its size limit), which no retry changes.
+ * Anything else may pass: transient.
+ */
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof PermanentError) return 'permanent';
+  if (error instanceof Error && error.name === 'ValidationException') return 'permanent';
+  return 'transient';
+}
+
+async function markDead(
+  deps: ProcessDependencies,
+  webhook: Webhook,
+  attempt: number,
+  lastError: { code: string; message: string; kind: FailureKind },
+  log: Logger,
+  message: string,
+): Promise<void> {
+  const dead = await deps.ledger.finish(webhook.id, attempt, 'dead', { error: lastError });
+  log.error({ event: 'webhook.dead', errorCode: lastError.code, kind: lastError.kind }, message);
   try {
     await deps.notifier.webhookDead(webhook, dead);
   } catch (notifyError) {
@@ -164,7 +201,6 @@ async function recordFailure(
       'could not notify the operator',
     );
   }
-  return { ack: false, result: 'dead', attempt };
 }
 
 /**

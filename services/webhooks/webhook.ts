@@ -19,9 +19,16 @@ export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
 export type Outcome = 'applied' | 'stale' | 'ignored';
 
+export type FailureKind = 'permanent' | 'transient';
+
 export interface LastError {
   readonly code: string;
   readonly message: string;
+  /**
+   * Which rule applied: `permanent` (dead at once, no retries) or `transient` (retried). Absent
+   * on errors recorded before it existed and on the sweeper's and operator's reasons.
+   */
+  readonly kind?: FailureKind;
   readonly attempt: number;
   readonly at: string;
 }

@@ -27,7 +27,7 @@ type MutableState = { -readonly [K in keyof WebhookState]: WebhookState[K] } & {
 /**
  * The lifecycle ledger in memory, for unit tests of the decisions made on top of it (process,
  * sweep, redrive, replay). It passes the same contract tests as the DynamoDB ledger
- * (tests/unit/webhooks/webhook-ledger.contract.ts): every check a DynamoDB condition makes is
+ * (tests/helpers/webhook-ledger-contract.ts): every check a DynamoDB condition makes is
  * made here before any change, in one synchronous step, so racing callers see the same winners
  * and losers. It also lists the attention index (the sweeper's and redrive's one read of it).
  */

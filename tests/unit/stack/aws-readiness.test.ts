@@ -295,7 +295,7 @@ describe('least privilege', () => {
       },
     );
 
-    it('only process and sweep send to the failed queue, and only retry notifies the operator', () => {
+    it('only process and sweep send to the failed queue, and only process and retry notify the operator', () => {
       const { template } = profile === 'aws' ? aws : local;
       const granted = (prefix: string, action: string) =>
         statementsOf(template, prefix).some((s) => actionsOf(s).includes(action));
@@ -304,7 +304,11 @@ describe('least privilege', () => {
         'ProcessFunction',
         'SweepFunction',
       ]);
-      expect(functions.filter((f) => granted(f, 'sns:Publish'))).toEqual(['RetryFunction']);
+      // Process: a permanent failure of the first attempt; retry: the last attempt.
+      expect(functions.filter((f) => granted(f, 'sns:Publish'))).toEqual([
+        'ProcessFunction',
+        'RetryFunction',
+      ]);
     });
 
     it('no function may reach every index, or any DynamoDB action but ListStreams on *', () => {

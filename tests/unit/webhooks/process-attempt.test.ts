@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Processor } from '../../../services/processors/processor.js';
-import { ProcessingError } from '../../../services/shared/errors.js';
+import { PermanentError, ProcessingError } from '../../../services/shared/errors.js';
 import type { OperatorNotifier } from '../../../services/webhooks/operator-notifier.js';
 import {
   type AttemptTrigger,
@@ -24,7 +24,7 @@ const projections: ProjectionStore = {
   getProjection: async () => undefined,
 };
 
-function harness(options: { fails?: boolean; notifyFails?: boolean } = {}) {
+function harness(options: { fails?: boolean; notifyFails?: boolean; failWith?: Error } = {}) {
   const ledger = new InMemoryWebhookLedger();
   const failedQueue = new FakeFailedQueue();
   const notified: string[] = [];
@@ -37,6 +37,7 @@ function harness(options: { fails?: boolean; notifyFails?: boolean } = {}) {
   const processor: Processor = {
     handles: () => true,
     process: async () => {
+      if (options.failWith) throw options.failWith;
       if (options.fails) throw new ProcessingError('downstream refused');
       return { outcome: 'applied', resource: 'r#1' };
     },
@@ -88,7 +89,7 @@ describe('a processing attempt', () => {
     const state = await ledger.getState(webhook.id);
     expect(state).toMatchObject({
       status: 'failed',
-      lastError: { code: 'processing_failed', attempt: 1 },
+      lastError: { code: 'processing_failed', attempt: 1, kind: 'transient' },
     });
     expect(failedQueue.tokensOf(webhook.id)).toEqual([state?.queueToken]);
     expect(state?.queuedToken).toBe(state?.queueToken);
@@ -252,5 +253,50 @@ describe('a lost claim', () => {
       result: 'skipped',
       reason: 'missing',
     });
+  });
+});
+
+describe('a permanent failure', () => {
+  it('from the stream: dead after that one attempt, the operator notified, nothing queued', async () => {
+    const { ledger, deps, failedQueue, notified } = harness({
+      failWith: new PermanentError('the payload has no payment intent'),
+    });
+    const webhook = await captured(ledger);
+    const report = await processAttempt(deps, webhook, { source: 'stream' });
+    expect(report).toEqual({ ack: true, result: 'dead', attempt: 1 });
+    expect(await ledger.getState(webhook.id)).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      lastError: { code: 'permanent_failure', kind: 'permanent', attempt: 1 },
+    });
+    expect(failedQueue.sent).toEqual([]);
+    expect(notified).toEqual([webhook.id]);
+  });
+
+  it('from the queue: dead on a receive below the limit, its message left for the DLQ', async () => {
+    const { ledger, deps, notified } = harness({ failWith: new PermanentError('refused') });
+    const webhook = await captured(ledger);
+    await ledger.claim(webhook.id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+    await ledger.finish(webhook.id, 1, 'failed', {
+      error: { code: 'x', message: 'y' },
+      queueToken: 't1',
+    });
+    const report = await processAttempt(deps, webhook, queue('t1', 1));
+    expect(report).toEqual({ ack: false, result: 'dead', attempt: 2 });
+    expect((await ledger.getState(webhook.id))?.status).toBe('dead');
+    expect(notified).toEqual([webhook.id]);
+  });
+
+  it("DynamoDB's ValidationException (a key over its limit) is permanent too", async () => {
+    const refused = Object.assign(new Error('Size of hashkey has exceeded the maximum size'), {
+      name: 'ValidationException',
+    });
+    const { ledger, deps } = harness({ failWith: refused });
+    const webhook = await captured(ledger);
+    expect(await processAttempt(deps, webhook, { source: 'stream' })).toMatchObject({
+      result: 'dead',
+      attempt: 1,
+    });
+    expect((await ledger.getState(webhook.id))?.lastError?.kind).toBe('permanent');
   });
 });
