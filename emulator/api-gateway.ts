@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { drainRequest, MAX_DRAINED_BYTES } from './drain-request.js';
 import { buildHttpApiEvent } from './http-api-event.js';
 import {
@@ -27,6 +28,8 @@ export interface ApiGatewayOptions {
   readonly extend?: (app: FastifyInstance) => void;
   /** The body of the gateway's own error answers; default: API Gateway's `{"message": …}`. */
   readonly errorBody?: GatewayErrorBody;
+  /** Where the gateway's own non-2xx answers are logged (API Gateway's access log, locally). */
+  readonly log?: Logger;
 }
 
 /**
@@ -113,13 +116,15 @@ async function invoke(
   try {
     result = await route.fn.invoke(event);
   } catch (error) {
-    return send(
-      reply,
-      functionErrorResponse(
-        error instanceof FunctionError ? error.errorType : undefined,
-        options.errorBody,
-      ),
+    const errorType = error instanceof FunctionError ? error.errorType : undefined;
+    const response = functionErrorResponse(errorType, options.errorBody);
+    // The function could not answer (a crash, its timeout): no line of its own says what the
+    // sender got, so the gateway's does.
+    options.log?.warn(
+      { routeKey: route.routeKey, errorType, status: response.statusCode },
+      'the function failed; the gateway answered for it',
     );
+    return send(reply, response);
   }
   return send(reply, httpApiResponse(result));
 }

@@ -38,6 +38,7 @@ export function buildHttpApi(
     routes: httpRoutes(context, functions),
     apiId: 'local',
     accountId: context.accountId,
+    log: context.log,
     ...(options.errorBody ? { errorBody: options.errorBody } : {}),
     extend: (app) => registerAdminRoutes(app, functions, { ...options, context }),
   });

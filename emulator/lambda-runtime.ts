@@ -104,8 +104,14 @@ export class LambdaFunction {
     try {
       const result = await new Promise<unknown>((resolve, reject) => {
         const timer = setTimeout(() => {
-          // Lambda freezes and discards a timed-out environment; its work is simply gone.
+          // Lambda freezes and discards a timed-out environment; its work is simply gone. Like
+          // Lambda, the function's log says so: the function itself never gets to.
           this.#discard(environment);
+          this.#logSink(
+            this.#definition.functionName,
+            'stdout',
+            `${new Date().toISOString()} Task timed out after ${this.#definition.timeoutSeconds.toFixed(2)} seconds\n`,
+          );
           reject(
             new FunctionError(
               this.#definition.functionName,

@@ -7,10 +7,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * The one place that builds AWS clients, once per process. Endpoints come from the standard
  * AWS_ENDPOINT_URL_<SERVICE> variables, which the local emulator and LocalStack set; on AWS
  * they are absent and the SDK uses the regional endpoints.
- * Short timeouts: a capture must answer 503 quickly when storage is down, well inside the
- * function's timeout, so the sender retries instead of timing out.
+ * Short timeouts: a capture must answer 503 storage_unavailable (and log why) when storage is
+ * down or stalls, well inside the function's 10 s timeout: three attempts of at most 2 s each
+ * and the SDK's backoff between them, so the sender retries instead of timing out.
  */
-const requestHandler = { connectionTimeout: 1_000, requestTimeout: 5_000 };
+const requestHandler = { connectionTimeout: 1_000, requestTimeout: 2_000 };
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;

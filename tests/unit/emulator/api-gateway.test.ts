@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApiGateway, MAX_REQUEST_BYTES } from '../../../emulator/api-gateway.js';
 import { FunctionError, type LambdaFunction } from '../../../emulator/lambda-runtime.js';
@@ -19,7 +20,10 @@ afterEach(async () => {
 });
 
 /** A stand-in for the function: records the events it is given and answers with `respond`. */
-function gateway(respond: Invoke = async () => ({ statusCode: 202, body: '' })) {
+function gateway(
+  respond: Invoke = async () => ({ statusCode: 202, body: '' }),
+  log?: { warn: (...args: unknown[]) => void },
+) {
   const invoke = vi.fn(respond);
   const fn = { invoke } as unknown as LambdaFunction;
   app = buildApiGateway({
@@ -31,6 +35,7 @@ function gateway(respond: Invoke = async () => ({ statusCode: 202, body: '' })) 
     accountId: '000000000000',
     // The application's error shape, as `npm start` gives it.
     errorBody: receiverErrorBody,
+    ...(log ? { log: log as unknown as Logger } : {}),
     extend: (instance) => {
       instance.get('/_emulator/health', async () => ({ ok: true }));
     },
@@ -264,6 +269,27 @@ describe('buildApiGateway: failures', () => {
 
     expect(response.statusCode).toBe(500);
     expect(response.json().error.code).toBe('internal_error');
+  });
+
+  it('logs every answer it gives for a failed function: the function wrote no line of its own', async () => {
+    const warn = vi.fn();
+    const { app } = gateway(
+      async () => {
+        throw new FunctionError(
+          'capture',
+          'Sandbox.Timedout',
+          'Task timed out after 10.00 seconds',
+        );
+      },
+      { warn },
+    );
+
+    await app.inject({ method: 'POST', url: '/api/webhooks/stripe' });
+
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ errorType: 'Sandbox.Timedout', status: 503 }),
+      expect.any(String),
+    );
   });
 
   it('answers a function timeout (Sandbox.Timedout) with 503, so the sender retries', async () => {

@@ -222,6 +222,18 @@ describe('LambdaFunction: timeout', () => {
     expect(error.message).toContain('Task timed out after 1.00 seconds');
   });
 
+  it("says so in the function's log, as Lambda does, since the function itself cannot", async () => {
+    const logSink = vi.fn<LogSink>();
+    const fn = makeFunction('state.mjs', { timeoutSeconds: 1, functionName: 'slow' }, { logSink });
+
+    await functionError(fn.invoke({ hang: true }));
+
+    const lines = logSink.mock.calls
+      .filter(([name]) => name === 'slow')
+      .map(([, , chunk]) => chunk);
+    expect(lines.some((line) => /Task timed out after 1\.00 seconds/.test(line))).toBe(true);
+  });
+
   it('runs the next invocation in a fresh environment', async () => {
     const fn = makeFunction('state.mjs', { timeoutSeconds: 1 });
     expect((await fn.invoke<StateResult>({})).count).toBe(1);
