@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
+/**
+ * The entry points as the npm scripts run them: node with tsx's loader, no tsx CLI in between, so
+ * the stack sees its parent (this test) die and stops (tools/process/stop-requests.ts).
+ */
+const NODE_TSX = [process.execPath, ['--import', 'tsx']] as const;
 
 export interface StartedProcess {
   readonly child: ChildProcess;
@@ -14,18 +18,18 @@ export interface StartedProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `npm start`'s entry point as a user would, and waits for its ready line. */
 /**
  * A test that starts the whole stack twice (the first start may synthesize it), beside the run's
  * other files on two cores: a bound for a hung start, not a benchmark.
  */
 export const WHOLE_STACK_RESTART_MS = 300_000;
 
+/** Runs `npm start`'s entry point as a user would, and waits for its ready line. */
 export function runStart(
   env: Record<string, string>,
   timeoutMs = 120_000,
 ): Promise<StartedProcess> {
-  return startAndWaitForReady(TSX, ['scripts/start.ts'], env, timeoutMs);
+  return startAndWaitForReady(NODE_TSX[0], [...NODE_TSX[1], 'scripts/start.ts'], env, timeoutMs);
 }
 
 /**
@@ -103,10 +107,14 @@ async function startAndWaitForReady(
 /** Runs the operator CLI the way the README shows (`npm run --silent webhooks -- …`). */
 export async function runWebhooksCli(args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, ['scripts/webhooks.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      NODE_TSX[0],
+      [...NODE_TSX[1], 'scripts/webhooks.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
