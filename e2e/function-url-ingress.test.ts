@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveWebhookId } from '../services/webhooks/webhook-id.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
-import { signedHeaders, TARGET } from './support/target.js';
+import { itCapturesThroughTheIngress } from './support/ingress-contract.js';
+import { TARGET } from './support/target.js';
 import { startTestStack, type TestStack } from './support/test-stack.js';
 
 /*
@@ -42,38 +43,7 @@ describe.runIf(TARGET.functionUrl)(
       }
     });
 
-    it('stores a valid Stripe webhook (202), completes it, then answers the same one 200 duplicate', async () => {
-      const event = stripeEvent();
-      const rawBody = JSON.stringify(event);
-      const headers = signedHeaders('stripe', rawBody);
-      const id = deriveWebhookId('stripe', event.id);
-
-      const first = await stack.post('stripe', rawBody, headers);
-      expect(first).toEqual({ status: 202, body: { id } });
-      const state = await stack.waitForState(
-        id,
-        (s) => s.status === 'completed' || s.status === 'dead',
-      );
-      expect(state).toMatchObject({ status: 'completed', attempts: 1, outcome: 'applied' });
-
-      const again = await stack.post('stripe', rawBody, headers);
-      expect(again).toEqual({ status: 200, body: { id, duplicate: true } });
-    });
-
-    it('answers a bad signature 401 invalid_signature and stores nothing', async () => {
-      const event = stripeEvent();
-      const rawBody = JSON.stringify(event);
-      const response = await stack.post('stripe', rawBody, {
-        'content-type': 'application/json',
-        'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
-      });
-      expect(response.status).toBe(401);
-      expect(response.body.error.code).toBe('invalid_signature');
-      expect(JSON.stringify(response.body)).not.toContain('whsec_');
-      expect(
-        await stack.store.ledger.getState(deriveWebhookId('stripe', event.id)),
-      ).toBeUndefined();
-    });
+    itCapturesThroughTheIngress(() => stack);
 
     it('answers a path or method other than POST /api/webhooks/{provider} 404 route_not_found', async () => {
       for (const [method, path] of [
