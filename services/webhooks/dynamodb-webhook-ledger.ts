@@ -36,6 +36,7 @@ import {
   expiryOf,
   type FinishDetails,
   type RequeueOptions,
+  receivedState,
   sha256,
   type WebhookLedger,
 } from './webhook-ledger.js';
@@ -72,16 +73,7 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
    */
   async create(webhook: Webhook): Promise<CreateResult> {
     const expiresAt = expiryOf(webhook.receivedAt, this.#retentionDays);
-    const state: WebhookState = {
-      id: webhook.id,
-      provider: webhook.provider,
-      eventType: webhook.eventType,
-      status: 'received',
-      attempts: 0,
-      receivedAt: webhook.receivedAt,
-      updatedAt: webhook.receivedAt,
-      version: CREATED_VERSION,
-    };
+    const state = receivedState(webhook);
     const isNew = `attribute_not_exists(${PARTITION_KEY})`;
     const command = new TransactWriteCommand({
       TransactItems: [

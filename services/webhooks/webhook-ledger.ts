@@ -51,6 +51,20 @@ export const attemptLogKey = (attempt: number) => `a${attempt}`;
 /** The version `create` writes: a status still at it has not changed since capture. */
 export const CREATED_VERSION = 1;
 
+/** The status `create` writes beside a new webhook: received, no attempt yet, at CREATED_VERSION. */
+export function receivedState(webhook: Webhook): WebhookState {
+  return {
+    id: webhook.id,
+    provider: webhook.provider,
+    eventType: webhook.eventType,
+    status: 'received',
+    attempts: 0,
+    receivedAt: webhook.receivedAt,
+    updatedAt: webhook.receivedAt,
+    version: CREATED_VERSION,
+  };
+}
+
 /**
  * The lifecycle ledger: a webhook's immutable record and its status, every change conditional.
  * What capture, processing, the sweeper and the operator's redrive and replay write. Of two

@@ -11,11 +11,11 @@ import {
   ATTEMPT_LOG_SIZE,
   attemptLogKey,
   type ClaimOptions,
-  CREATED_VERSION,
   type CreateResult,
   claimable,
   type FinishDetails,
   type RequeueOptions,
+  receivedState,
   sha256,
   type WebhookLedger,
 } from '../../services/webhooks/webhook-ledger.js';
@@ -71,17 +71,7 @@ export class InMemoryWebhookLedger implements WebhookLedger {
       };
     }
     this.#webhooks.set(webhook.id, structuredClone(webhook));
-    this.#states.set(webhook.id, {
-      id: webhook.id,
-      provider: webhook.provider,
-      eventType: webhook.eventType,
-      status: 'received',
-      attempts: 0,
-      receivedAt: webhook.receivedAt,
-      updatedAt: webhook.receivedAt,
-      version: CREATED_VERSION,
-      attemptLog: {},
-    });
+    this.#states.set(webhook.id, { ...receivedState(webhook), attemptLog: {} });
     return { outcome: 'created' };
   }
 
