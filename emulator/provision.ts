@@ -91,9 +91,10 @@ const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
 };
 
 /**
- * Types the emulator knows it can skip: permissions are not enforced locally, and there are no
- * metrics to alarm on (the DLQ alarm is an AWS backstop; the retry function's own `webhook.dead`
- * notification is emulated).
+ * Types the emulator knows it can skip: permissions are not enforced locally, and there is no
+ * CloudWatch to graph or alarm on (the dashboard and alarms are for AWS; the retry function's
+ * own `webhook.dead` notification is emulated, and the functions' metric lines are in their
+ * output like any other JSON line).
  */
 const NOT_EMULATED = new Set([
   'AWS::IAM::Role',
@@ -105,6 +106,7 @@ const NOT_EMULATED = new Set([
   'AWS::ApiGatewayV2::Stage',
   'AWS::Logs::LogGroup',
   'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
 ]);
 
 /**

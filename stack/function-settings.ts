@@ -5,6 +5,7 @@
  * a name is spelled here only. No aws-cdk-lib: this module ships in the Lambda bundles.
  */
 import { ConfigurationError } from '../services/shared/errors.js';
+import { DEFAULT_METRICS_NAMESPACE } from './metrics-schema.js';
 import { AWS_PROFILE, MAX_RECEIVE_COUNT } from './profile.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -91,6 +92,12 @@ export const FUNCTION_SETTINGS = {
     AWS_PROFILE.sweep.receivedAfterSeconds,
   ),
   logLevel: text('LOG_LEVEL', AWS_PROFILE.logLevel),
+  /**
+   * The CloudWatch namespace and `service` dimension of the functions' metrics. Powertools'
+   * own variables, so Powertools and config.ts read the same value.
+   */
+  metricsNamespace: text('POWERTOOLS_METRICS_NAMESPACE', DEFAULT_METRICS_NAMESPACE),
+  metricsService: text('POWERTOOLS_SERVICE_NAME', 'webhook-receiver'),
   faultInjection: flag('FAULT_INJECTION'),
 } as const;
 

@@ -84,6 +84,22 @@ export interface Profile {
     readonly receivedAfterSeconds: number;
   };
   /**
+   * The alarms beyond the dead letter queue's (stack/observability.ts): each looks at one period
+   * of this many minutes and goes off when its metric reaches the threshold. CloudWatch only
+   * runs on AWS; locally they are part of the template and nothing evaluates them.
+   */
+  readonly alarms: {
+    readonly periodMinutes: number;
+    /** The process function's IteratorAge (Maximum): the stream's oldest unprocessed record. */
+    readonly iteratorAgeSeconds: number;
+    /** Capture answers that were 5xx, as a percentage of all capture requests. */
+    readonly capture5xxPercent: number;
+    /** Webhooks marked dead (the `WebhooksDead` metric, Sum). */
+    readonly deadWebhooks: number;
+    /** Webhooks the sweeper found stuck (the `SweeperFound` metric, Sum). */
+    readonly sweeperFinds: number;
+  };
+  /**
    * Where the functions get the provider secrets (stack/provider-secrets.ts): `environment` puts
    * the values themselves into capture's environment (`local`: development defaults, not secret);
    * `ssm` only the names of SSM SecureString parameters, which the operator creates before
@@ -123,6 +139,15 @@ export const AWS_PROFILE: Profile = {
     failedAfterSeconds: 900,
     receivedAfterSeconds: 900,
   },
+  alarms: {
+    periodMinutes: 5,
+    // A healthy stream is read within a second or two; minutes mean a batch keeps failing
+    // (retried up to streamRetryAttempts times) or the function is throttled.
+    iteratorAgeSeconds: 120,
+    capture5xxPercent: 5,
+    deadWebhooks: 1,
+    sweeperFinds: 1,
+  },
   secretsFrom: 'ssm',
 };
 
@@ -149,6 +174,7 @@ function localProfile(env: Env): Profile {
       failedAfterSeconds: 30,
       receivedAfterSeconds: 60,
     },
+    alarms: { ...AWS_PROFILE.alarms, periodMinutes: 1, iteratorAgeSeconds: 60 },
     secretsFrom: 'environment',
     secretOverrides: Object.fromEntries(
       Object.entries(env).filter(

@@ -25,7 +25,9 @@ import type { Construct } from 'constructs';
 import { addAccessLog } from './api-access-log.js';
 import { DeadLetterAlarm } from './dead-letter-alarm.js';
 import { functionEnvironment } from './function-settings.js';
+import { DEFAULT_METRICS_NAMESPACE } from './metrics-schema.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
+import { Observability } from './observability.js';
 import { MAX_RECEIVE_COUNT, type Profile } from './profile.js';
 import { provideProviderSecrets } from './provider-secrets.js';
 import {
@@ -101,12 +103,18 @@ export class WebhookStack extends Stack {
       enforceSSL: true,
     });
 
+    // Each stack's metrics carry its own name as their `service` dimension, so two stacks in
+    // one account and region (staging and production, say) do not add up on one dashboard.
+    const metrics = { namespace: DEFAULT_METRICS_NAMESPACE, service: this.stackName };
+
     // What each function reads, written through the settings contract (function-settings.ts).
     const common = {
       tableName: table.tableName,
       retentionDays: profile.retentionDays,
       logLevel: profile.logLevel,
       faultInjection: profile.faultInjection,
+      metricsNamespace: metrics.namespace,
+      metricsService: metrics.service,
     };
     const processing = {
       ...common,
@@ -207,6 +215,7 @@ export class WebhookStack extends Stack {
       targets: [new LambdaFunction(sweepFn, { retryAttempts: 0 })],
     });
 
+    let httpApi: HttpApi | undefined;
     if (profile.ingress !== 'function-url') {
       const api = new HttpApi(this, 'HttpApi', { description: 'Webhook ingress' });
       api.addRoutes({
@@ -228,6 +237,7 @@ export class WebhookStack extends Stack {
         };
       }
       new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+      httpApi = api;
     }
     if (profile.ingress !== 'http-api') {
       // No IAM auth: senders cannot sign AWS requests; the provider's signature, checked by the
@@ -243,6 +253,18 @@ export class WebhookStack extends Stack {
       deadLetterQueue,
       operatorTopic,
     });
+    const observability = new Observability(this, 'Observability', {
+      alarms: profile.alarms,
+      ...metrics,
+      operatorTopic,
+      capture,
+      process: processFn,
+      ...(httpApi ? { httpApi } : {}),
+      captureFunctionUrl: profile.ingress !== 'http-api',
+      failedQueue,
+      deadLetterQueue,
+      deadLetterAlarm: deadLetterAlarm.alarm,
+    });
 
     // The e2e suite can also invoke the capture function directly (E2E_INGRESS=invoke).
     new CfnOutput(this, 'CaptureFunctionName', { value: capture.functionName });
@@ -251,6 +273,7 @@ export class WebhookStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
     new CfnOutput(this, 'OperatorTopicArn', { value: operatorTopic.topicArn });
     new CfnOutput(this, 'DeadLetterAlarmName', { value: deadLetterAlarm.alarm.alarmName });
+    new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
 
     // Last, so it sees every resource above.
     acknowledgeNagFindings(this, profile.name);

@@ -2,7 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { providerOfRequest } from '../../stack/webhook-route.js';
 import { toHttpError } from '../shared/http-errors.js';
 import { errorFields, logger } from '../shared/logger.js';
+import { getMetrics, publishingMetrics } from '../shared/metrics.js';
 import { captureWebhook } from '../webhooks/capture-webhook.js';
+import { recordCapture } from '../webhooks/webhook-metrics.js';
 import { captureDependencies } from './capture-dependencies.js';
 
 /**
@@ -10,9 +12,9 @@ import { captureDependencies } from './capture-dependencies.js';
  * and `{provider}` is a path parameter; a function URL sends every method and path with no path
  * parameters, so the handler matches the raw path itself.
  */
-export async function handler(
-  event: APIGatewayProxyEventV2,
-): Promise<APIGatewayProxyStructuredResultV2> {
+export const handler = publishingMetrics(capture);
+
+async function capture(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   // A hand-made event (a direct Invoke) may lack what a gateway always sends.
   const method = event.requestContext?.http?.method ?? '';
   const rawPath = event.rawPath ?? '';
@@ -29,6 +31,7 @@ export async function handler(
       },
       'no such route',
     );
+    recordCapture(getMetrics(), { kind: 'rejected', errorCode: 'route_not_found' });
     return json(404, { error: { code: 'route_not_found', message: 'Not Found' } });
   }
   const rawBody =
@@ -70,6 +73,7 @@ export async function handler(
         'duplicate event id with a different body; the first copy is kept',
       );
     }
+    recordCapture(getMetrics(), { kind: result.duplicate ? 'duplicate' : 'stored' });
     return result.duplicate
       ? json(200, { id: result.id, duplicate: true })
       : json(202, { id: result.id });
@@ -89,6 +93,7 @@ export async function handler(
       },
       'webhook not accepted',
     );
+    recordCapture(getMetrics(), { kind: 'rejected', errorCode: httpError.body.error.code });
     return json(httpError.statusCode, httpError.body);
   }
 }

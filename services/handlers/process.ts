@@ -1,12 +1,17 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { getSettings } from '../shared/config.js';
+import { getMetrics, publishingMetrics } from '../shared/metrics.js';
 import { processStreamRecords } from '../webhooks/stream-records.js';
+import { recordAttempt } from '../webhooks/webhook-metrics.js';
 import { processDependencies } from './process-dependencies.js';
 
 /** DynamoDB stream (INSERT of a webhook item): the first processing attempt. */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const failures = await processStreamRecords(processDependencies(), event.Records, {
-    concurrency: getSettings().streamRecordConcurrency,
-  });
-  return { batchItemFailures: failures };
-}
+export const handler = publishingMetrics(
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const failures = await processStreamRecords(processDependencies(), event.Records, {
+      concurrency: getSettings().streamRecordConcurrency,
+      onAttempt: (webhook, report) => recordAttempt(getMetrics(), webhook, report),
+    });
+    return { batchItemFailures: failures };
+  },
+);

@@ -40,6 +40,9 @@ export interface Settings {
     readonly receivedAfterSeconds: number;
   };
   readonly logLevel: string;
+  /** Where the functions' metrics go: CloudWatch namespace and `service` dimension. */
+  readonly metricsNamespace: string;
+  readonly metricsService: string;
 }
 
 /** A provider secret: its values (current first), or the SSM parameter that holds them. */
@@ -126,6 +129,12 @@ export function readSettings(env: Env = process.env): Settings {
     },
     get logLevel() {
       return setting('logLevel');
+    },
+    get metricsNamespace() {
+      return setting('metricsNamespace');
+    },
+    get metricsService() {
+      return setting('metricsService');
     },
   };
 }

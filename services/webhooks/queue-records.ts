@@ -4,6 +4,7 @@ import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
 import { parseFailedQueueMessage } from './failed-queue.js';
 import { type ProcessDependencies, processAttempt } from './process-webhook.js';
+import type { AttemptObserver } from './stream-records.js';
 
 /**
  * The retries: each failed-queue message of a batch, all at once (each is a different
@@ -14,12 +15,12 @@ import { type ProcessDependencies, processAttempt } from './process-webhook.js';
 export async function processQueueRecords(
   deps: ProcessDependencies,
   records: readonly SQSRecord[],
-  options: { maxReceiveCount: number },
+  options: { maxReceiveCount: number; onAttempt?: AttemptObserver },
 ): Promise<SQSBatchResponse['batchItemFailures']> {
   const processor = new BoundedBatchProcessor(EventType.SQS, records.length, deps.log);
   const response = await processPartialResponse(
     { Records: [...records] },
-    (record: SQSRecord) => processQueueRecord(deps, record, options.maxReceiveCount),
+    (record: SQSRecord) => processQueueRecord(deps, record, options),
     processor,
     { throwOnFullBatchFailure: false },
   );
@@ -29,7 +30,7 @@ export async function processQueueRecords(
 async function processQueueRecord(
   deps: ProcessDependencies,
   record: SQSRecord,
-  maxReceiveCount: number,
+  { maxReceiveCount, onAttempt }: { maxReceiveCount: number; onAttempt?: AttemptObserver },
 ): Promise<void> {
   let ack: boolean;
   let reason: string;
@@ -49,6 +50,7 @@ async function processQueueRecord(
       maxReceiveCount,
       queueToken: message.queueToken,
     });
+    onAttempt?.(webhook, report);
     ack = report.ack;
     reason = report.reason ?? report.result;
   } catch (error) {

@@ -5,8 +5,11 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { withoutKeys } from '../../stack/table-schema.js';
 import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
-import { type ProcessDependencies, processAttempt } from './process-webhook.js';
+import { type AttemptReport, type ProcessDependencies, processAttempt } from './process-webhook.js';
 import type { Webhook } from './webhook.js';
+
+/** Told each attempt's report, with the webhook it was about (the handler records metrics). */
+export type AttemptObserver = (webhook: Webhook, report: AttemptReport) => void;
 
 /**
  * The first attempt of each webhook a batch of stream records (INSERTs of WEBHOOK items)
@@ -21,7 +24,7 @@ import type { Webhook } from './webhook.js';
 export async function processStreamRecords(
   deps: ProcessDependencies,
   records: readonly DynamoDBRecord[],
-  options: { concurrency: number },
+  options: { concurrency: number; onAttempt?: AttemptObserver },
 ): Promise<DynamoDBBatchResponse['batchItemFailures']> {
   const processor = new BoundedBatchProcessor(
     EventType.DynamoDBStreams,
@@ -30,21 +33,26 @@ export async function processStreamRecords(
   );
   const response = await processPartialResponse(
     { Records: [...records] },
-    (record: DynamoDBRecord) => processStreamRecord(deps, record),
+    (record: DynamoDBRecord) => processStreamRecord(deps, record, options.onAttempt),
     processor,
     { throwOnFullBatchFailure: false },
   );
   return response.batchItemFailures;
 }
 
-async function processStreamRecord(deps: ProcessDependencies, record: DynamoDBRecord) {
-  let report: Awaited<ReturnType<typeof processAttempt>>;
+async function processStreamRecord(
+  deps: ProcessDependencies,
+  record: DynamoDBRecord,
+  onAttempt: AttemptObserver | undefined,
+) {
+  let report: AttemptReport;
   try {
     const image = record.dynamodb?.NewImage;
     if (!image)
       throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
     const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
     report = await processAttempt(deps, webhook, { source: 'stream' });
+    onAttempt?.(webhook, report);
   } catch (error) {
     deps.log.error(
       {
