@@ -11,6 +11,7 @@ import {
   WEBHOOK_SORT_KEY,
 } from '../../../stack/table-schema.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
+import { observabilityChecks } from './observability-checks.js';
 import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
 
 // Synthesis without bundling (the template is the same; see ./synth-context.ts), on a slow machine.
@@ -540,4 +541,8 @@ describe('resolveProfile', () => {
   it('rejects an unknown profile name', () => {
     expect(() => resolveProfile('nope', {})).toThrow(/Unknown stack profile "nope"/);
   });
+});
+
+describe('observability', () => {
+  observabilityChecks(() => templates, SYNTH_TIMEOUT_MS);
 });
