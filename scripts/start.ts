@@ -3,8 +3,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pino } from 'pino';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
+import { startConsole } from '../tools/console/server.js';
+import { createOperator } from '../tools/operator/operator.js';
+import { embeddedTarget } from '../tools/operator/targets.js';
 import { onStopRequest } from '../tools/process/stop-requests.js';
 import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
 import { secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
@@ -13,7 +17,7 @@ import { startSigningProxy } from '../tools/signing-proxy/server.js';
 /*
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.
  * API_PORT (3000), DYNAMODB_PORT (8000), SQS_PORT (9324), FUNCTION_URL_PORT (3002),
- * DATA_DIR (.data; `memory` for none).
+ * CONSOLE_PORT (3003), DATA_DIR (.data; `memory` for none).
  */
 const port = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -86,6 +90,18 @@ try {
     await emulator.stop();
     throw error;
   });
+  // The operator console, on the same operator module as `npm run webhooks`.
+  const consoleTarget = embeddedTarget(emulator);
+  const operatorConsole = await startConsole({
+    operator: createOperator(consoleTarget, pino({ level: 'warn' })),
+    port: port('CONSOLE_PORT', 3003),
+    log: pino({ level: 'warn' }),
+  }).catch(async (error: unknown) => {
+    consoleTarget.close();
+    await proxy.close();
+    await emulator.stop();
+    throw error;
+  });
   console.log(
     [
       `Webhook receiver ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -98,10 +114,13 @@ try {
       `  data       ${dataDir ?? 'in memory'}${process.env.FAULT_INJECTION === '1' ? '\n  fault injection ON (x-fault-fail-attempts)' : ''}`,
       '  status     npm run webhooks -- status <id>',
       `  proxy      ${proxy.url}  (npm run send -- stripe payment_intent.succeeded)`,
+      `  console    ${operatorConsole.url}  (the operator console in your browser)`,
     ].join('\n'),
   );
 
   stopStack = async () => {
+    await operatorConsole.close();
+    consoleTarget.close();
     await proxy.close();
     await emulator.stop();
   };
@@ -114,7 +133,7 @@ try {
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') {
     console.error(
-      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT, SQS_PORT, FUNCTION_URL_PORT or PROXY_PORT.`,
+      `A port is already in use (${(error as Error).message}). Set API_PORT, DYNAMODB_PORT, SQS_PORT, FUNCTION_URL_PORT, PROXY_PORT or CONSOLE_PORT.`,
     );
     process.exit(4);
   }

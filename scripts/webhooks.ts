@@ -2,18 +2,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { sweepWebhooks } from '../services/webhooks/sweep-webhooks.js';
-import type { AttemptRecord, WebhookState, WebhookStatus } from '../services/webhooks/webhook.js';
+import type { AttemptRecord, WebhookStatus } from '../services/webhooks/webhook.js';
 import { isWebhookId } from '../services/webhooks/webhook-id.js';
-import { redriveWebhooks } from '../tools/operator/redrive-webhooks.js';
+import type { BulkOptions, Selection } from '../tools/operator/bulk-actions.js';
+import { createOperator, type Operator } from '../tools/operator/operator.js';
 import { ReplayRefusedError, replayWebhook } from '../tools/operator/replay-webhook.js';
-import { toStatusView } from '../tools/operator/status-view.js';
-import {
-  openTarget,
-  type Target,
-  type TargetName,
-  TargetUnavailableError,
-} from '../tools/operator/targets.js';
+import { type StatusView, toStatusView } from '../tools/operator/status-view.js';
+import { openTarget, type TargetName, TargetUnavailableError } from '../tools/operator/targets.js';
+import { WebhookNotFoundError } from '../tools/operator/webhook-detail.js';
+import { FilterError, parseFilter, type WebhookFilter } from '../tools/operator/webhook-filter.js';
 
 /** Warnings and errors of the operator commands, as JSON lines on stderr (stdout is the answer). */
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -23,15 +20,20 @@ const USAGE = `Usage: npm run webhooks -- <command> [options]
 Commands:
   status <id>                 status, attempts, last error, outcome
   show <id>                   the payload, kept headers and every attempt with its error
-  list [--status S] [--provider P] [--since T] [--limit N]
-                              webhooks needing attention (received|processing|failed|dead),
+  list [filters] [--limit N]  webhooks needing attention (received|processing|failed|dead),
                               newest first, from the sparse index
-  redrive [<id>...|--all] [--dry-run] [--rate N]
+  redrive <id>... | --all | filters  [--dry-run] [--rate N]
                               dead webhooks back to the failed queue (from the DLQ)
-  replay <id>                 process a completed webhook again, as a new attempt
+  replay <id> | filters [--dry-run] [--rate N]
+                              process completed webhooks again, each as a new attempt
   stats                       counts by status and provider; checks that
                               received = completed + dead + in flight (exit 1 if not)
   sweep                       run the sweeper once now (it also runs on its schedule)
+  console                     npm run console: the operator console in the browser
+
+Filters (list, and bulk redrive/replay; redrive takes dead webhooks, replay completed ones):
+  --status S  --provider P  --type T  --since T  --until T
+                              T is a time (ISO 8601) or an age: 30m, 2h, 7d
 
 Options:
   --json                      JSON on stdout, for scripts
@@ -45,14 +47,17 @@ const ATTENTION: ReadonlyArray<Exclude<WebhookStatus, 'completed'>> = [
   'failed',
   'dead',
 ];
+const FILTER_OPTIONS = ['status', 'provider', 'type', 'since', 'until'] as const;
 
 class UsageError extends Error {}
-class NotFoundError extends Error {}
 
 interface Io {
   json: boolean;
   out(text: string): void;
+  progress(text: string): void;
 }
+
+type Values = Record<string, string | boolean | undefined>;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -64,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
       target: { type: 'string', default: 'embedded' },
       status: { type: 'string' },
       provider: { type: 'string' },
+      type: { type: 'string' },
       since: { type: 'string' },
+      until: { type: 'string' },
       limit: { type: 'string' },
       all: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
@@ -77,10 +84,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const io: Io = { json: values.json === true, out: (text) => process.stdout.write(text) };
+  const io: Io = {
+    json: values.json === true,
+    out: (text) => process.stdout.write(text),
+    // Progress goes to stderr, and only to a terminal: stdout stays the answer.
+    progress: (text) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r${text}\u001b[K`);
+    },
+  };
   const targetName = values.target as TargetName;
   if (!['embedded', 'localstack', 'aws'].includes(targetName)) {
     throw new UsageError(`--target must be embedded, localstack or aws, got "${values.target}".`);
+  }
+  if (command === 'console') {
+    throw new UsageError('The console has its own script: npm run console -- --target T.');
   }
   const commands = ['status', 'show', 'list', 'redrive', 'replay', 'stats', 'sweep'];
   if (!commands.includes(command))
@@ -88,85 +105,88 @@ async function main(argv: string[]): Promise<number> {
   const ids = args.filter((a) => a.length > 0);
   for (const id of ids)
     if (!isWebhookId(id)) throw new UsageError(`"${id}" is not a webhook id (a UUID).`);
-  if (['status', 'show', 'replay'].includes(command) && ids.length !== 1) {
+  if (['status', 'show'].includes(command) && ids.length !== 1) {
     throw new UsageError(`${command} needs one webhook id.`);
   }
+  const filter = filterOf(values);
 
   const target = await openTarget(targetName, {
     apiUrl: values.api ?? `http://127.0.0.1:${process.env.API_PORT ?? 3000}`,
   });
+  const operator = createOperator(target, log);
   try {
     switch (command) {
       case 'status':
-        return status(target, ids[0]!, io);
+        return await status(operator, ids[0]!, io);
       case 'show':
-        return show(target, ids[0]!, io);
+        return await show(operator, ids[0]!, io);
       case 'list':
-        return list(target, values, io);
+        return await list(operator, filter, values, io);
       case 'redrive':
-        return redrive(target, ids, values, io);
+        return await redrive(operator, ids, filter, values, io);
       case 'replay':
-        return replay(target, ids[0]!, io);
+        return await replay(operator, ids, filter, values, io);
       case 'stats':
-        return stats(target, io);
+        return await stats(operator, io);
       default:
-        return sweep(target, io);
+        return await sweep(operator, io);
     }
   } finally {
     target.close();
   }
 }
 
-async function status(target: Target, id: string, io: Io): Promise<number> {
-  const state = await target.table.ledger.getState(id);
-  if (!state) throw new NotFoundError(`No webhook ${id}.`);
-  const view = toStatusView(state);
-  if (io.json) io.out(`${JSON.stringify(view)}\n`);
-  else {
-    const rows: Array<[string, string]> = [
-      ['id', view.id],
-      ['provider', view.provider],
-      ['type', view.type],
-      ['status', paint(view.status)],
-      ['attempts', String(view.attempts)],
-      ['received', view.receivedAt],
-      ['updated', view.updatedAt],
-    ];
-    if (view.outcome) rows.push(['outcome', view.outcome]);
-    if (view.conflicts)
-      rows.push([
-        'conflicts',
-        `${view.conflicts.count} copies with another body (last ${view.conflicts.lastAt ?? '?'}, sha256 ${view.conflicts.sha256 ?? '?'}); the first copy is kept`,
-      ]);
-    if (view.lastError)
-      rows.push([
-        'last error',
-        `${view.lastError.code}: ${view.lastError.message} (attempt ${view.lastError.attempt}${view.lastError.kind ? `, ${view.lastError.kind}` : ''})`,
-      ]);
-    io.out(`${rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n')}\n`);
+/** The filter options given, checked; undefined when none was. */
+function filterOf(values: Values): WebhookFilter | undefined {
+  if (!FILTER_OPTIONS.some((name) => values[name] !== undefined)) return undefined;
+  try {
+    return parseFilter(Object.fromEntries(FILTER_OPTIONS.map((name) => [name, values[name]])));
+  } catch (error) {
+    if (error instanceof FilterError) throw new UsageError(`--${error.message}`);
+    throw error;
   }
+}
+
+function printStatus(view: StatusView, io: Io): void {
+  const rows: Array<[string, string]> = [
+    ['id', view.id],
+    ['provider', view.provider],
+    ['type', view.type],
+    ['status', paint(view.status)],
+    ['attempts', String(view.attempts)],
+    ['received', view.receivedAt],
+    ['updated', view.updatedAt],
+  ];
+  if (view.outcome) rows.push(['outcome', view.outcome]);
+  if (view.conflicts)
+    rows.push([
+      'conflicts',
+      `${view.conflicts.count} copies with another body (last ${view.conflicts.lastAt ?? '?'}, sha256 ${view.conflicts.sha256 ?? '?'}); the first copy is kept`,
+    ]);
+  if (view.lastError)
+    rows.push([
+      'last error',
+      `${view.lastError.code}: ${view.lastError.message} (attempt ${view.lastError.attempt}${view.lastError.kind ? `, ${view.lastError.kind}` : ''})`,
+    ]);
+  io.out(`${rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n')}\n`);
+}
+
+async function status(operator: Operator, id: string, io: Io): Promise<number> {
+  const view = await operator.status(id);
+  if (io.json) io.out(`${JSON.stringify(view)}\n`);
+  else printStatus(view, io);
   return 0;
 }
 
-async function show(target: Target, id: string, io: Io): Promise<number> {
-  const [state, webhook] = await Promise.all([
-    target.table.ledger.getState(id),
-    target.table.ledger.getWebhook(id),
-  ]);
-  if (!state || !webhook) throw new NotFoundError(`No webhook ${id}.`);
-  const attempts = Object.values(state.attemptLog ?? {}).sort((a, b) => a.attempt - b.attempt);
-  let payload: unknown = webhook.payload;
-  try {
-    payload = JSON.parse(webhook.payload);
-  } catch {}
+async function show(operator: Operator, id: string, io: Io): Promise<number> {
+  const detail = await operator.show(id);
+  const { status: view, eventId, occurredAt, headers, payload, attempts } = detail;
   if (io.json) {
-    io.out(
-      `${JSON.stringify({ ...toStatusView(state), eventId: webhook.eventId, occurredAt: webhook.occurredAt, headers: webhook.headers, payload, attempts })}\n`,
-    );
+    io.out(`${JSON.stringify({ ...view, eventId, occurredAt, headers, payload, attempts })}\n`);
     return 0;
   }
-  await status(target, id, io);
-  io.out(`event id    ${webhook.eventId}\noccurred    ${webhook.occurredAt}\n\nattempts\n`);
+  printStatus(view, io);
+  io.out(`event id    ${eventId}\noccurred    ${occurredAt}\n\nattempts\n`);
   io.out(
     table(
       ['#', 'trigger', 'started', 'ended', 'result', 'error'],
@@ -181,7 +201,7 @@ async function show(target: Target, id: string, io: Io): Promise<number> {
     ),
   );
   io.out(
-    `\nheaders\n${Object.entries(webhook.headers)
+    `\nheaders\n${Object.entries(headers)
       .map(([k, v]) => `  ${k}: ${v}`)
       .join('\n')}\n`,
   );
@@ -191,9 +211,14 @@ async function show(target: Target, id: string, io: Io): Promise<number> {
   return 0;
 }
 
-async function list(target: Target, values: Record<string, unknown>, io: Io): Promise<number> {
-  const statuses = values.status
-    ? [values.status as Exclude<WebhookStatus, 'completed'>]
+async function list(
+  operator: Operator,
+  filter: WebhookFilter | undefined,
+  values: Values,
+  io: Io,
+): Promise<number> {
+  const statuses = filter?.status
+    ? [filter.status as Exclude<WebhookStatus, 'completed'>]
     : ATTENTION;
   for (const s of statuses) {
     if (!ATTENTION.includes(s))
@@ -204,19 +229,12 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
   const limit = values.limit ? Number(values.limit) : 50;
   if (!Number.isInteger(limit) || limit <= 0)
     throw new UsageError('--limit must be a positive integer.');
-  const since = values.since ? parseSince(String(values.since)) : undefined;
-  const found: WebhookState[] = [];
+  const found: StatusView[] = [];
   for (const s of statuses) {
-    found.push(
-      ...(await target.table.attention.listAttention(s, {
-        limit,
-        ...(since ? { updatedSince: since } : {}),
-        ...(values.provider ? { provider: String(values.provider) } : {}),
-      })),
-    );
+    found.push(...(await operator.find({ ...filter, status: s }, { limit })).webhooks);
   }
   const rows = found.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
-  if (io.json) io.out(`${JSON.stringify(rows.map(toStatusView))}\n`);
+  if (io.json) io.out(`${JSON.stringify(rows)}\n`);
   else if (rows.length === 0) io.out('Nothing needs attention.\n');
   else {
     io.out(
@@ -226,11 +244,11 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
           s.id,
           paint(s.status),
           s.provider,
-          s.eventType,
+          s.type,
           String(s.attempts),
           s.updatedAt,
           s.lastError?.code ?? '',
-          s.conflicts ? `${s.conflicts}!` : '',
+          s.conflicts ? `${s.conflicts.count}!` : '',
         ]),
       ),
     );
@@ -238,34 +256,58 @@ async function list(target: Target, values: Record<string, unknown>, io: Io): Pr
   return 0;
 }
 
-async function redrive(
-  target: Target,
-  ids: string[],
-  values: Record<string, unknown>,
-  io: Io,
-): Promise<number> {
-  if (ids.length === 0 && values.all !== true)
-    throw new UsageError('redrive needs webhook ids or --all.');
+function bulkOptions(values: Values, io: Io, verb: string): BulkOptions {
   const rate = values.rate ? Number(values.rate) : undefined;
   if (rate !== undefined && !(rate > 0))
     throw new UsageError('--rate must be a positive number (webhooks per second).');
-  const result = await redriveWebhooks(
-    {
-      ledger: target.table.ledger,
-      attention: target.table.attention,
-      sqs: target.sqs,
-      failedQueue: target.failedQueue,
-      failedQueueUrl: target.outputs.FailedQueueUrl!,
-      deadLetterQueueUrl: target.outputs.DeadLetterQueueUrl!,
-      log,
+  return {
+    dryRun: values['dry-run'] === true,
+    ...(rate ? { ratePerSecond: rate } : {}),
+    onProgress: ({ done, total }) => {
+      io.progress(`${verb} ${done}/${total}`);
+      if (done === total) io.progress('');
     },
-    {
-      ids,
-      all: values.all === true,
-      dryRun: values['dry-run'] === true,
-      ...(rate ? { ratePerSecond: rate } : {}),
-    },
-  );
+  };
+}
+
+/** ids, or a filter: not both, and one of them. */
+function selectionOf(
+  command: string,
+  ids: string[],
+  filter: WebhookFilter | undefined,
+): Selection | undefined {
+  if (ids.length > 0 && filter)
+    throw new UsageError(`${command} takes webhook ids or filters, not both.`);
+  if (filter) return { filter };
+  return ids.length > 0 ? { ids } : undefined;
+}
+
+async function redrive(
+  operator: Operator,
+  ids: string[],
+  filter: WebhookFilter | undefined,
+  values: Values,
+  io: Io,
+): Promise<number> {
+  const selection = selectionOf('redrive', ids, filter);
+  if (!selection && values.all !== true)
+    throw new UsageError('redrive needs webhook ids, filters (e.g. --since 1h) or --all.');
+  if (selection && values.all === true)
+    throw new UsageError('redrive takes --all alone: all dead webhooks.');
+  const options = bulkOptions(values, io, 'redriving');
+  let result: Awaited<ReturnType<Operator['redrive']>> & { selected?: string[] };
+  try {
+    result = selection
+      ? await operator.redriveSelection(selection, options)
+      : await operator.redrive({
+          all: true,
+          dryRun: options.dryRun === true,
+          ...(options.ratePerSecond ? { ratePerSecond: options.ratePerSecond } : {}),
+        });
+  } catch (error) {
+    if (error instanceof FilterError) throw new UsageError(error.message);
+    throw error;
+  }
   if (io.json) io.out(`${JSON.stringify(result)}\n`);
   else {
     const verb = result.dryRun ? 'would redrive' : 'redriven';
@@ -278,85 +320,71 @@ async function redrive(
   return result.skipped.length > 0 && ids.length > 0 ? 1 : 0;
 }
 
-async function replay(target: Target, id: string, io: Io): Promise<number> {
-  const state = await replayWebhook(
-    { ledger: target.table.ledger, failedQueue: target.failedQueue, log },
-    id,
-  );
-  if (io.json) io.out(`${JSON.stringify(toStatusView(state))}\n`);
-  else io.out(`Webhook ${id} queued for attempt ${state.attempts + 1}.\n`);
-  return 0;
+async function replay(
+  operator: Operator,
+  ids: string[],
+  filter: WebhookFilter | undefined,
+  values: Values,
+  io: Io,
+): Promise<number> {
+  const selection = selectionOf('replay', ids, filter);
+  if (!selection) throw new UsageError('replay needs a webhook id or filters (e.g. --since 1h).');
+  if ('ids' in selection && ids.length === 1 && values['dry-run'] !== true) {
+    // One webhook: refused loudly (replay_refused) when it is not completed.
+    const target = operator.target;
+    const state = await replayWebhook(
+      { ledger: target.table.ledger, failedQueue: target.failedQueue, log },
+      ids[0]!,
+    );
+    if (io.json) io.out(`${JSON.stringify(toStatusView(state))}\n`);
+    else io.out(`Webhook ${ids[0]} queued for attempt ${state.attempts + 1}.\n`);
+    return 0;
+  }
+  let result: Awaited<ReturnType<Operator['replaySelection']>>;
+  try {
+    result = await operator.replaySelection(selection, bulkOptions(values, io, 'replaying'));
+  } catch (error) {
+    if (error instanceof FilterError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (io.json) io.out(`${JSON.stringify(result)}\n`);
+  else {
+    io.out(`${result.replayed.length} ${result.dryRun ? 'would be replayed' : 'replayed'}\n`);
+    for (const id of result.replayed) io.out(`  ${id}\n`);
+    for (const skip of result.skipped) io.out(`  skipped ${skip.id}: ${skip.reason}\n`);
+  }
+  return result.skipped.length > 0 && ids.length > 0 ? 1 : 0;
 }
 
-async function stats(target: Target, io: Io): Promise<number> {
-  const [audit, indexed] = await Promise.all([
-    target.table.attention.audit(),
-    target.table.attention.countAttention(),
-  ]);
-  const byStatus: Record<WebhookStatus, number> = {
-    received: 0,
-    processing: 0,
-    completed: 0,
-    failed: 0,
-    dead: 0,
-  };
-  const byProvider: Record<string, Record<WebhookStatus, number>> = {};
-  for (const { status, provider, count } of audit.statuses) {
-    byStatus[status] += count;
-    byProvider[provider] ??= { received: 0, processing: 0, completed: 0, failed: 0, dead: 0 };
-    byProvider[provider][status] += count;
-  }
-  const inFlight = byStatus.received + byStatus.processing + byStatus.failed;
-  const checks = [
-    {
-      name: 'received = completed + dead + in flight',
-      holds: audit.webhooks === byStatus.completed + byStatus.dead + inFlight,
-      detail: `${audit.webhooks} = ${byStatus.completed} + ${byStatus.dead} + ${inFlight}`,
-    },
-    ...ATTENTION.map((s) => ({
-      name: `index holds every ${s} webhook`,
-      holds: indexed[s] === byStatus[s],
-      detail: `${indexed[s]} indexed, ${byStatus[s]} stored`,
-    })),
-  ];
-  const holds = checks.every((c) => c.holds);
-  if (io.json)
-    io.out(
-      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, conflicts: audit.conflicts, checks, holds })}\n`,
-    );
+async function stats(operator: Operator, io: Io): Promise<number> {
+  const result = await operator.stats();
+  if (io.json) io.out(`${JSON.stringify(result)}\n`);
   else {
     const statuses: WebhookStatus[] = ['received', 'processing', 'failed', 'completed', 'dead'];
     io.out(
       table(
         ['provider', ...statuses, 'total'],
         [
-          ...Object.entries(byProvider).map(([p, c]) => [
+          ...Object.entries(result.byProvider).map(([p, c]) => [
             p,
             ...statuses.map((s) => String(c[s])),
             String(statuses.reduce((n, s) => n + c[s], 0)),
           ]),
-          ['all', ...statuses.map((s) => String(byStatus[s])), String(audit.webhooks)],
+          ['all', ...statuses.map((s) => String(result.byStatus[s])), String(result.received)],
         ],
       ),
     );
     io.out(
-      `conflicting copies (same event id, another body; first kept): ${audit.conflicts.copies} on ${audit.conflicts.webhooks} webhooks\n`,
+      `conflicting copies (same event id, another body; first kept): ${result.conflicts.copies} on ${result.conflicts.webhooks} webhooks\n`,
     );
-    for (const check of checks)
+    for (const check of result.checks)
       io.out(`${check.holds ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
   }
-  return holds ? 0 : 1;
+  return result.holds ? 0 : 1;
 }
 
-async function sweep(target: Target, io: Io): Promise<number> {
-  const report = await sweepWebhooks({
-    ledger: target.table.ledger,
-    attention: target.table.attention,
-    failedQueue: target.failedQueue,
-    thresholds: target.profile.sweep,
-    // Only errors: each requeue is in the report this command prints.
-    log: log.child({ component: 'sweeper' }, { level: 'error' }),
-  });
+async function sweep(operator: Operator, io: Io): Promise<number> {
+  const report = await operator.sweep();
   if (io.json) io.out(`${JSON.stringify(report)}\n`);
   else {
     io.out(
@@ -364,22 +392,6 @@ async function sweep(target: Target, io: Io): Promise<number> {
     );
   }
   return 0;
-}
-
-function parseSince(value: string): string {
-  const relative = /^(\d+)([smhd])$/.exec(value);
-  if (relative) {
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-      relative[2] as 's' | 'm' | 'h' | 'd'
-    ];
-    return new Date(Date.now() - Number(relative[1]) * unit).toISOString();
-  }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new UsageError(
-      `--since takes a time (ISO 8601) or an age like 30m, 2h, 7d; got "${value}".`,
-    );
-  return date.toISOString();
 }
 
 const COLOURS: Partial<Record<string, string>> = {
@@ -415,7 +427,7 @@ main(process.argv.slice(2)).then(
     const [code, exit] =
       error instanceof UsageError
         ? ['invalid_argument', 2]
-        : error instanceof NotFoundError
+        : error instanceof WebhookNotFoundError
           ? ['not_found', 1]
           : error instanceof ReplayRefusedError
             ? ['replay_refused', 1]

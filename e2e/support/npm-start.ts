@@ -51,9 +51,9 @@ async function startAndWaitForReady(
 ): Promise<StartedProcess> {
   const child = spawn(command, args, {
     cwd: ROOT,
-    // The signing proxy and the function URL on free ports unless the test names them: suites
-    // run side by side.
-    env: { ...process.env, PROXY_PORT: '0', FUNCTION_URL_PORT: '0', ...env },
+    // The signing proxy, the function URL and the console on free ports unless the test names
+    // them: suites run side by side.
+    env: { ...process.env, PROXY_PORT: '0', FUNCTION_URL_PORT: '0', CONSOLE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so kill() can take DynamoDB Local's JVM down with it.
     detached: true,

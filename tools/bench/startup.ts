@@ -48,6 +48,7 @@ export async function measureStartup(
       // The signing proxy `npm start` may also run; a fixed default port could be taken.
       PROXY_PORT: String(proxy),
       FUNCTION_URL_PORT: '0',
+      CONSOLE_PORT: '0',
       DATA_DIR: dataDir,
       EMULATOR_SYNTH_CACHE: options.synthCache ? '1' : '0',
     },

@@ -17,6 +17,7 @@ import {
   scheduleRetry,
 } from '../../services/webhooks/schedule-retry.js';
 import type { WebhookLedger } from '../../services/webhooks/webhook-ledger.js';
+import { pacer } from './pacer.js';
 
 export interface RedriveDependencies {
   readonly ledger: WebhookLedger;
@@ -35,6 +36,8 @@ export interface RedriveOptions {
   readonly dryRun?: boolean;
   /** At most this many webhooks per second. */
   readonly ratePerSecond?: number;
+  /** Called once per selected webhook when it has been redriven (or would be) or skipped. */
+  readonly onProgress?: (id: string) => void;
 }
 
 export interface RedriveResult {
@@ -65,6 +68,7 @@ export async function redriveWebhooks(
     dryRun: options.dryRun === true,
   };
   const pace = pacer(options.ratePerSecond);
+  const progress = options.onProgress ?? (() => {});
   const seen = new Set<string>();
 
   // 1. Walk the DLQ: messages of selected dead webhooks move; the rest reappear at once.
@@ -102,6 +106,7 @@ export async function redriveWebhooks(
       }
       if (options.dryRun) {
         result.moved.push(parsed.id);
+        progress(parsed.id);
         await release(deps, [message]);
         continue;
       }
@@ -128,6 +133,7 @@ export async function redriveWebhooks(
       );
       await remove(deps, message);
       result.moved.push(parsed.id);
+      progress(parsed.id);
     }
   }
 
@@ -144,6 +150,7 @@ export async function redriveWebhooks(
     }
     if (options.dryRun) {
       result.requeued.push(id);
+      progress(id);
       continue;
     }
     await pace();
@@ -181,6 +188,7 @@ export async function redriveWebhooks(
       );
     }
     result.requeued.push(id);
+    progress(id);
   }
   return result;
 }
@@ -212,15 +220,4 @@ async function remove(deps: RedriveDependencies, message: Message) {
       ReceiptHandle: message.ReceiptHandle,
     }),
   );
-}
-
-function pacer(ratePerSecond: number | undefined) {
-  if (!ratePerSecond || ratePerSecond <= 0) return async () => {};
-  const interval = 1000 / ratePerSecond;
-  let next = Date.now();
-  return async () => {
-    const wait = next - Date.now();
-    next = Math.max(next, Date.now()) + interval;
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  };
 }

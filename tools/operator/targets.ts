@@ -5,6 +5,7 @@ import { localClientConfig } from '../../emulator/local-aws.js';
 import { createFailedQueue, type FailedQueue } from '../../services/webhooks/failed-queue.js';
 import { openWebhookTable, type WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { type Profile, resolveProfile } from '../../stack/profile.js';
+import type { ScannableTable } from './webhook-scan.js';
 
 export type TargetName = 'embedded' | 'localstack' | 'aws';
 
@@ -13,6 +14,13 @@ export interface Target {
   readonly name: TargetName;
   readonly outputs: Readonly<Record<string, string>>;
   readonly table: WebhookTable;
+  /** The table itself, for the operator's scans (searching, charts). */
+  readonly scannable: ScannableTable;
+  /**
+   * On a deployed stack, where a Scan is billed by the table's size: scans read only webhooks
+   * received in a window (the last hour unless asked otherwise) and at most this many items.
+   */
+  readonly scanBound?: { readonly defaultWindowMs: number; readonly maxItemsRead: number };
   readonly sqs: SQSClient;
   readonly failedQueue: FailedQueue;
   /** The numbers the stack was deployed with (sweeper thresholds, retention). */
@@ -29,13 +37,7 @@ export class TargetUnavailableError extends Error {
  * outputs (CloudFormation DescribeStacks), as the e2e suite reads them. No name is spelled here.
  */
 export async function openTarget(name: TargetName, options: { apiUrl: string }): Promise<Target> {
-  if (name === 'embedded') {
-    const info = await readEmbedded(options.apiUrl);
-    return build(name, info.outputs, {
-      dynamodb: localClientConfig(info.endpoints.dynamodb),
-      sqs: { ...localClientConfig(info.endpoints.sqs), useQueueUrlAsEndpoint: false },
-    });
-  }
+  if (name === 'embedded') return embeddedTarget(await readEmbedded(options.apiUrl));
   // The CloudFormation client is loaded only for a deployed stack, not on every embedded call.
   const { readStackOutputs, remoteClientConfig, StackNotDeployedError } = await import(
     './stack-outputs.js'
@@ -50,6 +52,20 @@ export async function openTarget(name: TargetName, options: { apiUrl: string }):
   }
 }
 
+/** The embedded stack from its outputs and endpoints (what `/_emulator/outputs` answers). */
+export function embeddedTarget(info: {
+  outputs: Record<string, string>;
+  endpoints: { dynamodb: string; sqs: string };
+}): Target {
+  return build('embedded', info.outputs, {
+    dynamodb: localClientConfig(info.endpoints.dynamodb),
+    sqs: { ...localClientConfig(info.endpoints.sqs), useQueueUrlAsEndpoint: false },
+  });
+}
+
+/** How much a search or chart may scan on a deployed stack. */
+const DEPLOYED_SCAN_BOUND = { defaultWindowMs: 3_600_000, maxItemsRead: 20_000 } as const;
+
 function build(
   name: TargetName,
   outputs: Record<string, string>,
@@ -61,16 +77,19 @@ function build(
   const profile = resolveProfile(name === 'aws' ? 'aws' : 'local', {});
   const dynamodb = new DynamoDBClient(config.dynamodb);
   const sqs = new SQSClient(config.sqs);
+  const client = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return {
     name,
     outputs,
     table: openWebhookTable({
-      client: DynamoDBDocumentClient.from(dynamodb, {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
+      client,
       tableName: outputs.TableName!,
       retentionDays: profile.retentionDays,
     }),
+    scannable: { client, tableName: outputs.TableName! },
+    ...(name === 'embedded' ? {} : { scanBound: DEPLOYED_SCAN_BOUND }),
     sqs,
     failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
     profile,
