@@ -143,6 +143,7 @@ async function status(target: Target, id: string, io: Io): Promise<number> {
         'last error',
         `${view.lastError.code}: ${view.lastError.message} (attempt ${view.lastError.attempt}${view.lastError.kind ? `, ${view.lastError.kind}` : ''})`,
       ]);
+    if (view.nextAttemptAt) rows.push(['next try', `not before ${view.nextAttemptAt}`]);
     io.out(`${rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n')}\n`);
   }
   return 0;
@@ -322,7 +323,7 @@ async function stats(target: Target, io: Io): Promise<number> {
   const holds = checks.every((c) => c.holds);
   if (io.json)
     io.out(
-      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, conflicts: audit.conflicts, checks, holds })}\n`,
+      `${JSON.stringify({ received: audit.webhooks, byStatus, inFlight, byProvider, outcomes: audit.outcomes, conflicts: audit.conflicts, checks, holds })}\n`,
     );
   else {
     const statuses: WebhookStatus[] = ['received', 'processing', 'failed', 'completed', 'dead'];
@@ -338,6 +339,10 @@ async function stats(target: Target, io: Io): Promise<number> {
           ['all', ...statuses.map((s) => String(byStatus[s])), String(audit.webhooks)],
         ],
       ),
+    );
+    const outcomes = Object.entries(audit.outcomes);
+    io.out(
+      `completed by outcome: ${outcomes.length ? outcomes.map(([o, n]) => `${o} ${n}`).join(', ') : 'none'}\n`,
     );
     io.out(
       `conflicting copies (same event id, another body; first kept): ${audit.conflicts.copies} on ${audit.conflicts.webhooks} webhooks\n`,

@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
 import { parseFailedQueueMessage } from './failed-queue.js';
-import { type ProcessDependencies, processAttempt } from './process-webhook.js';
+import { type Invocation, type ProcessDependencies, processAttempt } from './process-webhook.js';
 
 /**
  * The retries: each failed-queue message of a batch, all at once (each is a different
@@ -14,12 +14,13 @@ import { type ProcessDependencies, processAttempt } from './process-webhook.js';
 export async function processQueueRecords(
   deps: ProcessDependencies,
   records: readonly SQSRecord[],
-  options: { maxReceiveCount: number },
+  options: { maxReceiveCount: number; invocation?: Invocation },
 ): Promise<SQSBatchResponse['batchItemFailures']> {
   const processor = new BoundedBatchProcessor(EventType.SQS, records.length, deps.log);
   const response = await processPartialResponse(
     { Records: [...records] },
-    (record: SQSRecord) => processQueueRecord(deps, record, options.maxReceiveCount),
+    (record: SQSRecord) =>
+      processQueueRecord(deps, record, options.maxReceiveCount, options.invocation),
     processor,
     { throwOnFullBatchFailure: false },
   );
@@ -30,6 +31,7 @@ async function processQueueRecord(
   deps: ProcessDependencies,
   record: SQSRecord,
   maxReceiveCount: number,
+  invocation: Invocation | undefined,
 ): Promise<void> {
   let ack: boolean;
   let reason: string;
@@ -43,12 +45,18 @@ async function processQueueRecord(
       );
       return;
     }
-    const report = await processAttempt(deps, webhook, {
-      source: 'queue',
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
-      maxReceiveCount,
-      queueToken: message.queueToken,
-    });
+    const report = await processAttempt(
+      deps,
+      webhook,
+      {
+        source: 'queue',
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        maxReceiveCount,
+        queueToken: message.queueToken,
+        receiptHandle: record.receiptHandle,
+      },
+      invocation,
+    );
     ack = report.ack;
     reason = report.reason ?? report.result;
   } catch (error) {

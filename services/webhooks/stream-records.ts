@@ -5,7 +5,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { withoutKeys } from '../../stack/table-schema.js';
 import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
-import { type ProcessDependencies, processAttempt } from './process-webhook.js';
+import { type Invocation, type ProcessDependencies, processAttempt } from './process-webhook.js';
 import type { Webhook } from './webhook.js';
 
 /**
@@ -21,7 +21,7 @@ import type { Webhook } from './webhook.js';
 export async function processStreamRecords(
   deps: ProcessDependencies,
   records: readonly DynamoDBRecord[],
-  options: { concurrency: number },
+  options: { concurrency: number; invocation?: Invocation },
 ): Promise<DynamoDBBatchResponse['batchItemFailures']> {
   const processor = new BoundedBatchProcessor(
     EventType.DynamoDBStreams,
@@ -30,21 +30,25 @@ export async function processStreamRecords(
   );
   const response = await processPartialResponse(
     { Records: [...records] },
-    (record: DynamoDBRecord) => processStreamRecord(deps, record),
+    (record: DynamoDBRecord) => processStreamRecord(deps, record, options.invocation),
     processor,
     { throwOnFullBatchFailure: false },
   );
   return response.batchItemFailures;
 }
 
-async function processStreamRecord(deps: ProcessDependencies, record: DynamoDBRecord) {
+async function processStreamRecord(
+  deps: ProcessDependencies,
+  record: DynamoDBRecord,
+  invocation: Invocation | undefined,
+) {
   let report: Awaited<ReturnType<typeof processAttempt>>;
   try {
     const image = record.dynamodb?.NewImage;
     if (!image)
       throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
     const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
-    report = await processAttempt(deps, webhook, { source: 'stream' });
+    report = await processAttempt(deps, webhook, { source: 'stream' }, invocation);
   } catch (error) {
     deps.log.error(
       {
