@@ -168,6 +168,7 @@ function printStatus(view: StatusView, io: Io): void {
       'last error',
       `${view.lastError.code}: ${view.lastError.message} (attempt ${view.lastError.attempt}${view.lastError.kind ? `, ${view.lastError.kind}` : ''})`,
     ]);
+  if (view.nextAttemptAt) rows.push(['next try', `not before ${view.nextAttemptAt}`]);
   io.out(`${rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n')}\n`);
 }
 
@@ -373,6 +374,10 @@ async function stats(operator: Operator, io: Io): Promise<number> {
           ['all', ...statuses.map((s) => String(result.byStatus[s])), String(result.received)],
         ],
       ),
+    );
+    const outcomes = Object.entries(result.outcomes);
+    io.out(
+      `completed by outcome: ${outcomes.length ? outcomes.map(([o, n]) => `${o} ${n}`).join(', ') : 'none'}\n`,
     );
     io.out(
       `conflicting copies (same event id, another body; first kept): ${result.conflicts.copies} on ${result.conflicts.webhooks} webhooks\n`,

@@ -79,6 +79,13 @@ export const FUNCTION_SETTINGS = {
   ),
   /** The failed queue's redrive maxReceiveCount: on that receive a failure is final. */
   maxReceiveCount: positiveInteger('MAX_RECEIVE_COUNT', MAX_RECEIVE_COUNT),
+  /** A transient failure's first retry comes about this many seconds later (with jitter). */
+  retryBackoffFirstSeconds: positiveInteger(
+    'RETRY_BACKOFF_FIRST_SECONDS',
+    AWS_PROFILE.retryBackoff.firstSeconds,
+  ),
+  /** Each next retry waits this many times longer than the one before. */
+  retryBackoffFactor: positiveInteger('RETRY_BACKOFF_FACTOR', AWS_PROFILE.retryBackoff.factor),
   sweepProcessingGraceSeconds: positiveInteger(
     'SWEEP_PROCESSING_GRACE_SECONDS',
     AWS_PROFILE.sweep.processingGraceSeconds,

@@ -52,6 +52,13 @@ export interface Profile {
   readonly maxPayloadBytes: number;
   readonly streamRetryAttempts: number;
   /**
+   * The backoff of a transient failure's retries (services/webhooks/retry-delay.ts): the first
+   * retry about `firstSeconds` after the failure, the second `factor` times that, each ±20 %
+   * jitter, in whole seconds and at most 900 (one SQS hop). The first rides on the new message's
+   * DelaySeconds, the second on the received message's visibility (ChangeMessageVisibility).
+   */
+  readonly retryBackoff: { readonly firstSeconds: number; readonly factor: number };
+  /**
    * How many records of one stream batch the process function runs at once. On AWS all of a
    * batch: DynamoDB is not on the function's cores, and a batch then lasts as long as its slowest
    * record. Locally one at a time: DynamoDB Local shares two cores with capture, and running a
@@ -127,6 +134,7 @@ export const AWS_PROFILE: Profile = {
   retentionDays: 30,
   maxPayloadBytes: 256 * 1024,
   streamRetryAttempts: 10,
+  retryBackoff: { firstSeconds: 30, factor: 10 },
   streamRecordConcurrency: 10,
   logLevel: 'info',
   faultInjection: false,
@@ -163,6 +171,8 @@ function localProfile(env: Env): Profile {
     retentionDays: 7,
     maxPayloadBytes: AWS_PROFILE.maxPayloadBytes,
     streamRetryAttempts: 10,
+    // About 1 s, then 3 s: a transient failure is dead within seconds, so e2e stays quick.
+    retryBackoff: { firstSeconds: 1, factor: 3 },
     streamRecordConcurrency: positiveInteger(env.STREAM_RECORD_CONCURRENCY, 1),
     logLevel: env.LOG_LEVEL ?? 'info',
     faultInjection: env.FAULT_INJECTION === '1',

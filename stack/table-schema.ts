@@ -6,7 +6,8 @@
  *
  *   Webhook     PK WH#<id>                        SK WEBHOOK     immutable, its INSERT starts processing
  *   Status      PK WH#<id>                        SK STATUS      mutable, every change conditional
- *   Projection  PK RES#<provider>#<type>#<id>     SK PROJECTION  per-resource state kept by processors
+ *   Projection  PK RES#<provider>#<type>#<id>     SK PROJECTION  per-resource state kept by handlers
+ *   Side effect PK FX#<webhook id>#<key>          SK SIDE_EFFECT a handler's `once(key, …)` record
  */
 
 /** The table's primary key attributes. */
@@ -18,11 +19,13 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 const WEBHOOK_PREFIX = 'WH#';
 const RESOURCE_PREFIX = 'RES#';
+const SIDE_EFFECT_PREFIX = 'FX#';
 
 /** The sort key of the item whose INSERT starts processing; the stream filter matches it. */
 export const WEBHOOK_SORT_KEY = 'WEBHOOK';
 export const STATUS_SORT_KEY = 'STATUS';
 export const PROJECTION_SORT_KEY = 'PROJECTION';
+export const SIDE_EFFECT_SORT_KEY = 'SIDE_EFFECT';
 
 export type TableKey = { readonly PK: string; readonly SK: string };
 
@@ -37,6 +40,12 @@ export const statusKey = (id: string): TableKey => ({
 export const projectionKey = (resource: string): TableKey => ({
   PK: `${RESOURCE_PREFIX}${resource}`,
   SK: PROJECTION_SORT_KEY,
+});
+
+/** One side effect of one webhook: a partition of its own, outside the webhook's. */
+export const sideEffectKey = (webhookId: string, key: string): TableKey => ({
+  PK: `${SIDE_EFFECT_PREFIX}${webhookId}#${key}`,
+  SK: SIDE_EFFECT_SORT_KEY,
 });
 
 /** Whether a partition key is a webhook's (its WEBHOOK and STATUS items). */

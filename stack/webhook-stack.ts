@@ -122,6 +122,8 @@ export class WebhookStack extends Stack {
       operatorTopicArn: operatorTopic.topicArn,
       leaseSeconds: profile.leaseSeconds,
       maxReceiveCount: MAX_RECEIVE_COUNT,
+      retryBackoffFirstSeconds: profile.retryBackoff.firstSeconds,
+      retryBackoffFactor: profile.retryBackoff.factor,
     };
 
     const capture = new WebhookFunction(this, 'CaptureFunction', {

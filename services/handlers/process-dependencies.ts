@@ -1,4 +1,5 @@
-import { processors } from '../processors/registry.js';
+import { inlinePayload } from '../processing/run-handler.js';
+import { handlers } from '../processors/handlers.js';
 import { getSnsClient, getSqsClient } from '../shared/aws-clients.js';
 import { getSettings } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
@@ -17,7 +18,9 @@ export function processDependencies(): ProcessDependencies {
     projections: getWebhookTable().projections,
     failedQueue: createFailedQueue(getSqsClient(), settings.failedQueueUrl),
     notifier: createOperatorNotifier(getSnsClient(), settings.operatorTopicArn),
-    processors,
+    handlers,
+    readPayload: inlinePayload,
+    retryBackoff: settings.retryBackoff,
     leaseSeconds: settings.leaseSeconds,
     faultInjection: settings.faultInjection,
     log: logger,

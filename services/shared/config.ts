@@ -33,6 +33,8 @@ export interface Settings {
   readonly streamRecordConcurrency: number;
   /** The failed queue's redrive maxReceiveCount: on that receive a failure is final. */
   readonly maxReceiveCount: number;
+  /** The backoff of transient failures' retries (the stack's profile). */
+  readonly retryBackoff: { readonly firstSeconds: number; readonly factor: number };
   readonly faultInjection: boolean;
   readonly sweepThresholds: {
     readonly processingGraceSeconds: number;
@@ -116,6 +118,12 @@ export function readSettings(env: Env = process.env): Settings {
     },
     get maxReceiveCount() {
       return setting('maxReceiveCount');
+    },
+    get retryBackoff() {
+      return lazy('retryBackoff', () => ({
+        firstSeconds: readSetting(env, 'retryBackoffFirstSeconds'),
+        factor: readSetting(env, 'retryBackoffFactor'),
+      }));
     },
     get sweepThresholds() {
       return lazy('sweepThresholds', () => ({

@@ -85,7 +85,7 @@ export class TransitionRejectedError extends WebhookReceiverError {
   readonly code = 'transition_rejected';
 }
 
-/** A processor failed on purpose because fault injection asked it to. */
+/** A processing attempt failed on purpose because fault injection asked it to. */
 export class InjectedFaultError extends WebhookReceiverError {
   readonly code = 'injected_fault';
 }
@@ -97,6 +97,35 @@ export class InjectedFaultError extends WebhookReceiverError {
  */
 export class PermanentError extends WebhookReceiverError {
   readonly code = 'permanent_failure';
+}
+
+/**
+ * A handler's verdict that the webhook cannot succeed yet but may later (a downstream asked to
+ * wait, a resource not there yet): the next attempt comes no earlier than `retryAfterSeconds`
+ * from now. It is one of the webhook's attempts, like any failure: the last one is `dead`. One
+ * SQS hop waits at most 900 s (15 minutes); a longer delay is clamped to that
+ * (services/webhooks/retry-delay.ts).
+ */
+export class RetryLaterError extends WebhookReceiverError {
+  readonly code = 'retry_later';
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    options: { cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
+    super(message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The same side effect (`once(key, …)`) of the same webhook is running in another attempt right
+ * now; this attempt fails and is retried, by which time it has finished or its holder is gone.
+ */
+export class SideEffectHeldError extends WebhookReceiverError {
+  readonly code = 'side_effect_held';
 }
 
 /** A processor could not apply the event; the attempt fails and is retried. */

@@ -57,13 +57,13 @@ export function flushMetrics(target: Metrics = getMetrics(), log: Logger = logge
  * A handler that flushes the metrics its invocation recorded when it returns or throws: the
  * handlers are plain functions (no middy), so this stands in for Powertools' `logMetrics`.
  */
-export function publishingMetrics<E, R>(
-  handler: (event: E) => Promise<R>,
+export function publishingMetrics<E, C, R>(
+  handler: (event: E, context?: C) => Promise<R>,
   target: () => Metrics = getMetrics,
-): (event: E) => Promise<R> {
-  return async (event) => {
+): (event: E, context?: C) => Promise<R> {
+  return async (event, context) => {
     try {
-      return await handler(event);
+      return await handler(event, context);
     } finally {
       flushMetrics(target());
     }

@@ -33,6 +33,8 @@ export interface Audit {
   /** Webhooks that had copies with another body, and how many such copies in all. */
   readonly conflicts: { readonly webhooks: number; readonly copies: number };
   readonly statuses: Array<{ status: WebhookStatus; provider: string; count: number }>;
+  /** Completed webhooks by outcome (`applied`, `stale`, `ignored`). */
+  readonly outcomes: Readonly<Record<string, number>>;
 }
 
 /**
@@ -129,13 +131,14 @@ export class AttentionIndex {
     let webhooks = 0;
     const conflicts = { webhooks: 0, copies: 0 };
     const counts = new Map<string, number>();
+    const outcomes: Record<string, number> = {};
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#options.client.send(
         new ScanCommand({
           TableName: this.#options.tableName,
           FilterExpression: 'begins_with(#pk, :wh)',
-          ProjectionExpression: '#sk, #status, provider, conflicts',
+          ProjectionExpression: '#sk, #status, provider, conflicts, outcome',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#status': 'status' },
           ExpressionAttributeValues: { ':wh': WEBHOOK_PARTITION_PREFIX },
           ExclusiveStartKey: startKey,
@@ -146,6 +149,9 @@ export class AttentionIndex {
         else if (item[SORT_KEY] === STATUS_SORT_KEY) {
           const key = `${item.status}\u0000${item.provider}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
+          if (item.status === 'completed' && typeof item.outcome === 'string') {
+            outcomes[item.outcome] = (outcomes[item.outcome] ?? 0) + 1;
+          }
           if (typeof item.conflicts === 'number' && item.conflicts > 0) {
             conflicts.webhooks++;
             conflicts.copies += item.conflicts;
@@ -157,6 +163,7 @@ export class AttentionIndex {
     return {
       webhooks,
       conflicts,
+      outcomes,
       statuses: [...counts].map(([key, count]) => {
         const [status, provider] = key.split('\u0000') as [WebhookStatus, string];
         return { status, provider, count };

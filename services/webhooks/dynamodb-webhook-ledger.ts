@@ -35,6 +35,7 @@ import {
   claimable,
   expiryOf,
   type FinishDetails,
+  nextAttemptAt,
   type RequeueOptions,
   receivedState,
   sha256,
@@ -241,6 +242,7 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
       .set('attempts', attempt)
       .set('leaseExpiresAt', now.getTime() + options.leaseSeconds * 1000)
       .set('updatedAt', at)
+      .remove('nextAttemptAt')
       .increment('version')
       .set(['attemptLog', attemptLogKey(attempt)], {
         attempt,
@@ -266,7 +268,8 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
     details: FinishDetails = {},
   ): Promise<WebhookState> {
     assertTransition('processing', to);
-    const at = this.#now().toISOString();
+    const now = this.#now();
+    const at = now.toISOString();
     const entry = (field: string) => ['attemptLog', attemptLogKey(attempt), field];
     const u = new UpdateExpression()
       .set('status', to)
@@ -284,6 +287,9 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
       u.set('lastError', error).set(entry('error'), error);
     }
     if (details.queueToken) u.set('queueToken', details.queueToken);
+    if (to === 'failed' && details.retryAfterSeconds !== undefined) {
+      u.set('nextAttemptAt', nextAttemptAt(now, details.retryAfterSeconds));
+    }
     u.when(`${u.name('status')} = ${u.value('processing')}`).when(
       `${u.name('attempts')} = ${u.value(attempt)}`,
     );
@@ -317,7 +323,7 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
       .increment('version')
       .set('queueToken', options.queueToken)
       .setAll(attentionKey('failed', at, id))
-      .remove('leaseExpiresAt');
+      .remove('leaseExpiresAt', 'nextAttemptAt');
     if (options.queued) u.set('queuedToken', options.queueToken);
     else u.remove('queuedToken');
     // The reason belongs to the attempt it ends (0 when none had started).

@@ -1,4 +1,8 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Webhook } from './webhook.js';
 
 /** SQS allows 256 KiB per message; larger webhooks travel by id and are read from the table. */
@@ -12,12 +16,22 @@ export interface FailedQueueMessage {
 }
 
 export interface FailedQueue {
-  enqueue(webhook: Webhook, queueToken: string): Promise<void>;
+  /**
+   * Sends the webhook's message; with `delaySeconds` (0 to 900, SQS's per-message DelaySeconds)
+   * it is not received before then. A delay does not count as a receive.
+   */
+  enqueue(webhook: Webhook, queueToken: string, options?: { delaySeconds?: number }): Promise<void>;
+  /**
+   * Holds back a received message's next delivery for `seconds` (ChangeMessageVisibility on its
+   * receipt handle): the retry reports it as a batch item failure, and SQS delivers it again
+   * then, counting one more receive toward the redrive policy's maxReceiveCount.
+   */
+  delayRedelivery(receiptHandle: string, seconds: number): Promise<void>;
 }
 
 export function createFailedQueue(client: SQSClient, queueUrl: string): FailedQueue {
   return {
-    async enqueue(webhook, queueToken) {
+    async enqueue(webhook, queueToken, options = {}) {
       const inline = JSON.stringify({
         id: webhook.id,
         queueToken,
@@ -31,11 +45,21 @@ export function createFailedQueue(client: SQSClient, queueUrl: string): FailedQu
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: body,
+          ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
           MessageAttributes: {
             webhookId: { DataType: 'String', StringValue: webhook.id },
             provider: { DataType: 'String', StringValue: webhook.provider },
             eventType: { DataType: 'String', StringValue: webhook.eventType },
           },
+        }),
+      );
+    },
+    async delayRedelivery(receiptHandle, seconds) {
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: seconds,
         }),
       );
     },

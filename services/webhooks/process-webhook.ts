@@ -1,22 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import type { Processor } from '../processors/processor.js';
-import { InjectedFaultError, PermanentError, TransitionRejectedError } from '../shared/errors.js';
+import { type HandlerOutcome, runHandler } from '../processing/run-handler.js';
+import type { WebhookHandlers } from '../processing/webhook-handlers.js';
+import {
+  InjectedFaultError,
+  PermanentError,
+  RetryLaterError,
+  TransitionRejectedError,
+} from '../shared/errors.js';
 import { errorFields, type Logger } from '../shared/logger.js';
 import type { FailedQueue } from './failed-queue.js';
 import { injectedFaults } from './fault-injection.js';
 import type { OperatorNotifier } from './operator-notifier.js';
 import type { ProjectionStore } from './projection-store.js';
-import { scheduleRetry } from './schedule-retry.js';
+import { failureKind, type RetryBackoff, retryDelaySeconds } from './retry-delay.js';
+import { delayRedelivery, scheduleRetry } from './schedule-retry.js';
 import type { FailureKind, Outcome, Webhook, WebhookState } from './webhook.js';
 import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface ProcessDependencies {
   readonly ledger: WebhookLedger;
-  /** What processors may touch; they never see the ledger. */
+  /** What handlers may touch, through their context; they never see the ledger. */
   readonly projections: ProjectionStore;
   readonly failedQueue: FailedQueue;
   readonly notifier: OperatorNotifier;
-  readonly processors: readonly Processor[];
+  /** The user's handlers by provider and event type (services/processors/handlers.ts). */
+  readonly handlers: WebhookHandlers;
+  /** The webhook's body as text: the one place processing obtains it. */
+  readonly readPayload: (webhook: Webhook) => Promise<string>;
+  /** The delays of transient failures' retries (the stack's profile). */
+  readonly retryBackoff: RetryBackoff;
   readonly leaseSeconds: number;
   readonly faultInjection: boolean;
   readonly log: Logger;
@@ -31,7 +43,15 @@ export type AttemptTrigger =
       readonly maxReceiveCount: number;
       /** The token the message carries; only the status's current token may claim. */
       readonly queueToken: string;
+      /** The received message's handle, to hold back its redelivery after a failure. */
+      readonly receiptHandle: string;
     };
+
+/** The invocation an attempt runs in. */
+export interface Invocation {
+  /** Milliseconds before the function is stopped (Lambda's getRemainingTimeInMillis). */
+  readonly timeLeftMs: () => number;
+}
 
 /**
  * `ack: true` means the trigger may forget this record (SQS deletes it, the stream moves on);
@@ -54,6 +74,7 @@ export async function processAttempt(
   deps: ProcessDependencies,
   webhook: Webhook,
   trigger: AttemptTrigger,
+  invocation?: Invocation,
 ): Promise<AttemptReport> {
   const log = deps.log.child({
     webhookId: webhook.id,
@@ -88,10 +109,20 @@ export async function processAttempt(
   attemptLog.info({ event: 'attempt.started' }, 'processing attempt started');
 
   try {
-    const result = await runProcessor(deps, webhook, attempt);
-    await deps.ledger.finish(webhook.id, attempt, 'completed', result);
+    const timeLeftMs =
+      invocation?.timeLeftMs ?? (() => Math.max(0, (claimed.leaseExpiresAt ?? 0) - Date.now()));
+    const result = await runAttempt(deps, webhook, attempt, trigger.source, attemptLog, timeLeftMs);
+    await deps.ledger.finish(webhook.id, attempt, 'completed', {
+      outcome: result.outcome,
+      ...(result.resource ? { resource: result.resource } : {}),
+    });
     attemptLog.info(
-      { event: 'attempt.completed', outcome: result.outcome, resource: result.resource },
+      {
+        event: 'attempt.completed',
+        outcome: result.outcome,
+        resource: result.resource,
+        handler: result.pattern,
+      },
       'webhook completed',
     );
     return { ack: true, result: 'completed', attempt, outcome: result.outcome };
@@ -108,19 +139,26 @@ export async function processAttempt(
   }
 }
 
-async function runProcessor(deps: ProcessDependencies, webhook: Webhook, attempt: number) {
+async function runAttempt(
+  deps: ProcessDependencies,
+  webhook: Webhook,
+  attempt: number,
+  trigger: 'stream' | 'queue',
+  log: Logger,
+  timeLeftMs: () => number,
+): Promise<HandlerOutcome> {
   if (deps.faultInjection) {
     const faults = injectedFaults(webhook.headers);
     if (faults.hangAttempts.includes(attempt)) await new Promise(() => {});
     if (attempt <= faults.failAttempts) {
-      throw new InjectedFaultError(
-        `Injected failure of attempt ${attempt} of ${faults.failAttempts}.`,
-      );
+      const message = `Injected ${faults.kind} failure of attempt ${attempt} of ${faults.failAttempts}.`;
+      if (faults.kind === 'permanent') throw new PermanentError(message);
+      if (faults.kind === 'retry-later')
+        throw new RetryLaterError(message, faults.retryAfterSeconds);
+      throw new InjectedFaultError(message);
     }
   }
-  const processor = deps.processors.find((p) => p.handles(webhook));
-  if (!processor) return { outcome: 'ignored' as const };
-  return processor.process(webhook, { projections: deps.projections });
+  return runHandler(deps, webhook, { attempt, trigger, log, timeLeftMs });
 }
 
 async function recordFailure(
@@ -147,17 +185,45 @@ async function recordFailure(
     return { ack: trigger.source === 'stream', result: 'dead', attempt };
   }
 
+  // The next attempt, unless this was the last: after the handler's delay (retry-later) or the
+  // backoff (transient), counted from the failure as the ledger records it (`nextAttemptAt`).
+  const delaySeconds = retryDelaySeconds(error, attempt, deps.retryBackoff);
+
   if (trigger.source === 'stream') {
     const queueToken = randomUUID();
-    await deps.ledger.finish(webhook.id, attempt, 'failed', { error: lastError, queueToken });
-    log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; queueing a retry');
-    return sendRetry(deps, webhook, attempt, queueToken, log);
+    const failed = await deps.ledger.finish(webhook.id, attempt, 'failed', {
+      error: lastError,
+      queueToken,
+      retryAfterSeconds: delaySeconds,
+    });
+    log.warn(
+      { event: 'attempt.failed', kind, nextAttemptAt: failed.nextAttemptAt, ...fields },
+      'processing attempt failed; queueing a retry',
+    );
+    return sendRetry(deps, webhook, attempt, queueToken, failed.nextAttemptAt, log);
   }
 
   // The queue's redrive policy moves the message to the DLQ on the receive after this one.
   if (trigger.receiveCount < trigger.maxReceiveCount) {
-    await deps.ledger.finish(webhook.id, attempt, 'failed', { error: lastError });
-    log.warn({ event: 'attempt.failed', ...fields }, 'processing attempt failed; SQS will retry');
+    const failed = await deps.ledger.finish(webhook.id, attempt, 'failed', {
+      error: lastError,
+      retryAfterSeconds: delaySeconds,
+    });
+    log.warn(
+      { event: 'attempt.failed', kind, nextAttemptAt: failed.nextAttemptAt, ...fields },
+      'processing attempt failed; SQS will retry',
+    );
+    if (failed.nextAttemptAt) {
+      try {
+        await delayRedelivery(deps, trigger.receiptHandle, failed.nextAttemptAt);
+      } catch (delayError) {
+        // SQS delivers the message again after the queue's visibility timeout instead.
+        log.error(
+          { event: 'retry.delay-failed', ...errorFields(delayError) },
+          'could not hold back the retry; it comes after the visibility timeout',
+        );
+      }
+    }
     return { ack: false, result: 'failed', attempt };
   }
   await markDead(
@@ -169,17 +235,6 @@ async function recordFailure(
     'webhook is dead after its last attempt; operator notified',
   );
   return { ack: false, result: 'dead', attempt };
-}
-
-/**
- * Permanent: the processor said so (PermanentError), or DynamoDB refused the request for what
- * it holds (a ValidationException, such as a key over its size limit), which no retry changes.
- * Anything else may pass: transient.
- */
-export function failureKind(error: unknown): FailureKind {
-  if (error instanceof PermanentError) return 'permanent';
-  if (error instanceof Error && error.name === 'ValidationException') return 'permanent';
-  return 'transient';
 }
 
 async function markDead(
@@ -213,10 +268,13 @@ async function sendRetry(
   webhook: Webhook,
   attempt: number,
   queueToken: string,
+  notBefore: string | undefined,
   log: Logger,
 ): Promise<AttemptReport> {
   try {
-    const scheduled = await scheduleRetry(deps, webhook, { send: { queueToken } });
+    const scheduled = await scheduleRetry(deps, webhook, {
+      send: { queueToken, ...(notBefore ? { notBefore } : {}) },
+    });
     if (scheduled.result === 'unconfirmed' && !scheduled.superseded) {
       log.error(
         { event: 'enqueue.unconfirmed', ...errorFields(scheduled.error) },
@@ -256,7 +314,14 @@ async function handleLostClaim(
       current.queuedToken !== current.queueToken
     ) {
       const attemptLog = log.child({ attempt: current.attempts });
-      return sendRetry(deps, webhook, current.attempts, current.queueToken, attemptLog);
+      return sendRetry(
+        deps,
+        webhook,
+        current.attempts,
+        current.queueToken,
+        current.nextAttemptAt,
+        attemptLog,
+      );
     }
     // An attempt still owns it (or crashed and its lease has not run out yet): ask the stream to
     // deliver the record again; once the lease has run out, the claim takes the webhook over.

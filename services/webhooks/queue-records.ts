@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
 import { parseFailedQueueMessage } from './failed-queue.js';
-import { type ProcessDependencies, processAttempt } from './process-webhook.js';
+import { type Invocation, type ProcessDependencies, processAttempt } from './process-webhook.js';
 import type { AttemptObserver } from './stream-records.js';
 
 /**
@@ -15,7 +15,7 @@ import type { AttemptObserver } from './stream-records.js';
 export async function processQueueRecords(
   deps: ProcessDependencies,
   records: readonly SQSRecord[],
-  options: { maxReceiveCount: number; onAttempt?: AttemptObserver },
+  options: { maxReceiveCount: number; onAttempt?: AttemptObserver; invocation?: Invocation },
 ): Promise<SQSBatchResponse['batchItemFailures']> {
   const processor = new BoundedBatchProcessor(EventType.SQS, records.length, deps.log);
   const response = await processPartialResponse(
@@ -30,7 +30,11 @@ export async function processQueueRecords(
 async function processQueueRecord(
   deps: ProcessDependencies,
   record: SQSRecord,
-  { maxReceiveCount, onAttempt }: { maxReceiveCount: number; onAttempt?: AttemptObserver },
+  {
+    maxReceiveCount,
+    onAttempt,
+    invocation,
+  }: { maxReceiveCount: number; onAttempt?: AttemptObserver; invocation?: Invocation },
 ): Promise<void> {
   let ack: boolean;
   let reason: string;
@@ -44,12 +48,18 @@ async function processQueueRecord(
       );
       return;
     }
-    const report = await processAttempt(deps, webhook, {
-      source: 'queue',
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
-      maxReceiveCount,
-      queueToken: message.queueToken,
-    });
+    const report = await processAttempt(
+      deps,
+      webhook,
+      {
+        source: 'queue',
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        maxReceiveCount,
+        queueToken: message.queueToken,
+        receiptHandle: record.receiptHandle,
+      },
+      invocation,
+    );
     onAttempt?.(webhook, report);
     ack = report.ack;
     reason = report.reason ?? report.result;

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { TransitionRejectedError, WebhookReceiverError } from '../shared/errors.js';
 import type { FailedQueue } from './failed-queue.js';
+import { clampDelay } from './retry-delay.js';
 import type { Webhook, WebhookState, WebhookStatus } from './webhook.js';
 import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface ScheduleRetryDependencies {
   readonly ledger: WebhookLedger;
   readonly failedQueue: FailedQueue;
+  readonly now?: () => Date;
 }
 
 /**
@@ -14,7 +16,8 @@ export interface ScheduleRetryDependencies {
  * - `requeue`: move the webhook `from → failed` with a new queue token (conditional on the
  *   version read), then send the message; the sweeper, redrive and replay.
  * - `send`: the status already holds `queueToken` (a failure the attempt recorded, or one whose
- *   message was never confirmed sent): send the message with that token.
+ *   message was never confirmed sent): send the message with that token, held back until
+ *   `notBefore` (the status's `nextAttemptAt`) when there is one.
  */
 export type RetryRequest =
   | {
@@ -26,7 +29,7 @@ export type RetryRequest =
         readonly attempt?: number;
       };
     }
-  | { readonly send: { readonly queueToken: string } };
+  | { readonly send: { readonly queueToken: string; readonly notBefore?: string } };
 
 export type RetryScheduled =
   /** The message is on the failed queue and the status says so (`queuedToken`). */
@@ -58,8 +61,10 @@ export class RetryNotSentError extends WebhookReceiverError {
 
 /**
  * The one way a webhook gets its next attempt on the failed queue: (requeue →) SendMessage →
- * markEnqueued. Each step is recorded before the next, so a crash anywhere leaves a state the
- * sweeper recognises: `failed` with a token and no `queuedToken` is an unsent message.
+ * markEnqueued (or, for a message already received, `delayRedelivery` below). Each step is recorded before the
+ * next, so a crash anywhere leaves a state the sweeper recognises: `failed` with a token and no
+ * `queuedToken` is an unsent message. A delay is whole seconds from now until `notBefore`,
+ * rounded up, and at most one SQS hop (services/webhooks/retry-delay.ts).
  */
 export async function scheduleRetry(
   deps: ScheduleRetryDependencies,
@@ -67,6 +72,7 @@ export async function scheduleRetry(
   request: RetryRequest,
 ): Promise<RetryScheduled> {
   let queueToken: string;
+  let delaySeconds = 0;
   if ('requeue' in request) {
     queueToken = randomUUID();
     const { from, expectedVersion, reason, attempt } = request.requeue;
@@ -82,10 +88,13 @@ export async function scheduleRetry(
       if (!(error instanceof TransitionRejectedError)) throw error;
       return { result: 'raced', current: error.context.current as WebhookState | undefined };
     }
-  } else queueToken = request.send.queueToken;
+  } else {
+    queueToken = request.send.queueToken;
+    delaySeconds = secondsUntil(request.send.notBefore, deps.now?.() ?? new Date());
+  }
 
   try {
-    await deps.failedQueue.enqueue(webhook, queueToken);
+    await deps.failedQueue.enqueue(webhook, queueToken, delaySeconds ? { delaySeconds } : {});
   } catch (error) {
     throw new RetryNotSentError('The retry message could not be sent to the failed queue.', {
       cause: error,
@@ -104,4 +113,23 @@ export async function scheduleRetry(
     }
     return { result: 'unconfirmed', queueToken, superseded: false, error };
   }
+}
+
+/**
+ * The next attempt of a retry that failed with retries left: its received message (the same
+ * token) comes back at `notBefore` instead of after the queue's visibility timeout. Returns the
+ * delay set, in seconds.
+ */
+export async function delayRedelivery(
+  deps: Pick<ScheduleRetryDependencies, 'failedQueue' | 'now'>,
+  receiptHandle: string,
+  notBefore: string,
+): Promise<number> {
+  const delaySeconds = secondsUntil(notBefore, deps.now?.() ?? new Date());
+  await deps.failedQueue.delayRedelivery(receiptHandle, delaySeconds);
+  return delaySeconds;
+}
+
+function secondsUntil(notBefore: string | undefined, now: Date): number {
+  return notBefore === undefined ? 0 : clampDelay((Date.parse(notBefore) - now.getTime()) / 1000);
 }

@@ -5,7 +5,12 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { withoutKeys } from '../../stack/table-schema.js';
 import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
-import { type AttemptReport, type ProcessDependencies, processAttempt } from './process-webhook.js';
+import {
+  type AttemptReport,
+  type Invocation,
+  type ProcessDependencies,
+  processAttempt,
+} from './process-webhook.js';
 import type { Webhook } from './webhook.js';
 
 /** Told each attempt's report, with the webhook it was about (the handler records metrics). */
@@ -24,7 +29,7 @@ export type AttemptObserver = (webhook: Webhook, report: AttemptReport) => void;
 export async function processStreamRecords(
   deps: ProcessDependencies,
   records: readonly DynamoDBRecord[],
-  options: { concurrency: number; onAttempt?: AttemptObserver },
+  options: { concurrency: number; onAttempt?: AttemptObserver; invocation?: Invocation },
 ): Promise<DynamoDBBatchResponse['batchItemFailures']> {
   const processor = new BoundedBatchProcessor(
     EventType.DynamoDBStreams,
@@ -33,7 +38,7 @@ export async function processStreamRecords(
   );
   const response = await processPartialResponse(
     { Records: [...records] },
-    (record: DynamoDBRecord) => processStreamRecord(deps, record, options.onAttempt),
+    (record: DynamoDBRecord) => processStreamRecord(deps, record, options),
     processor,
     { throwOnFullBatchFailure: false },
   );
@@ -43,7 +48,7 @@ export async function processStreamRecords(
 async function processStreamRecord(
   deps: ProcessDependencies,
   record: DynamoDBRecord,
-  onAttempt: AttemptObserver | undefined,
+  { onAttempt, invocation }: { onAttempt?: AttemptObserver; invocation?: Invocation },
 ) {
   let report: AttemptReport;
   try {
@@ -51,7 +56,7 @@ async function processStreamRecord(
     if (!image)
       throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
     const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
-    report = await processAttempt(deps, webhook, { source: 'stream' });
+    report = await processAttempt(deps, webhook, { source: 'stream' }, invocation);
     onAttempt?.(webhook, report);
   } catch (error) {
     deps.log.error(

@@ -72,15 +72,19 @@ export async function sweepWebhooks(deps: SweepDependencies): Promise<SweepRepor
     if (state.queueToken && state.queuedToken !== state.queueToken) {
       // Young: the attempt that failed may be sending it right now.
       if (!settled) continue;
-      // The failure was recorded but its message never confirmed sent: send it now.
+      // The failure was recorded but its message never confirmed sent: send it now, still held
+      // back until the retry is due.
       const sent = await send(deps, state, state.queueToken);
       if (sent) report.unsent.push(state.id);
       continue;
     }
-    // Silent since its last change or since its message was sent (re-sent by another sweep,
-    // say), whichever is later: a message just sent is not lost yet.
-    const lastHeard =
-      state.queuedAt && state.queuedAt > state.updatedAt ? state.queuedAt : state.updatedAt;
+    // Silent since its last change, since its message was sent (re-sent by another sweep, say),
+    // or since its retry was due (a delayed message is not lost before then), whichever is
+    // latest.
+    const lastHeard = [state.queuedAt, state.nextAttemptAt].reduce<string>(
+      (latest, at) => (at && at > latest ? at : latest),
+      state.updatedAt,
+    );
     if (lastHeard > ago(deps.thresholds.failedAfterSeconds)) continue;
     const reason = state.lastError && {
       code: state.lastError.code,
@@ -132,7 +136,12 @@ async function send(
   state: WebhookState,
   queueToken: string,
 ): Promise<boolean> {
-  return schedule(deps, state, { raced: 0 }, { send: { queueToken } });
+  return schedule(
+    deps,
+    state,
+    { raced: 0 },
+    { send: { queueToken, ...(state.nextAttemptAt ? { notBefore: state.nextAttemptAt } : {}) } },
+  );
 }
 
 /** One scheduleRetry, logged; true when the message was sent. */

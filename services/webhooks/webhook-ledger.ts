@@ -31,6 +31,8 @@ export interface FinishDetails {
   readonly error?: Omit<LastError, 'at' | 'attempt'>;
   /** The token of the failed-queue message a failure from the stream will send. */
   readonly queueToken?: string;
+  /** A failure with a retry due: `nextAttemptAt` is this many seconds after the failure. */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface RequeueOptions {
@@ -89,7 +91,10 @@ export interface WebhookLedger {
    * may be taken over too.
    */
   claim(id: string, options: ClaimOptions): Promise<WebhookState>;
-  /** Ends the attempt that owns the webhook: `processing → completed | failed | dead`. */
+  /**
+   * Ends the attempt that owns the webhook: `processing → completed | failed | dead`; a failure
+   * with `retryAfterSeconds` records `nextAttemptAt` from the same clock as the attempt's end.
+   */
   finish(
     id: string,
     attempt: number,
@@ -128,4 +133,9 @@ export function sha256(text: string): string {
 /** When an item captured at `receivedAt` expires (epoch seconds, the TTL attribute's unit). */
 export function expiryOf(receivedAt: string, retentionDays: number): number {
   return Math.floor(Date.parse(receivedAt) / 1000) + retentionDays * 86_400;
+}
+
+/** When a retry due `seconds` after `failedAt` may start (ISO 8601). */
+export function nextAttemptAt(failedAt: Date, seconds: number): string {
+  return new Date(failedAt.getTime() + seconds * 1000).toISOString();
 }

@@ -19,14 +19,19 @@ export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
 export type Outcome = 'applied' | 'stale' | 'ignored';
 
-export type FailureKind = 'permanent' | 'transient';
+/**
+ * Which rule a failure fell under: `permanent` (dead at once, no retries), `retry-later` (the
+ * handler asked for a delay; the next attempt not before then) or `transient` (retried with
+ * exponential backoff and jitter).
+ */
+export type FailureKind = 'permanent' | 'retry-later' | 'transient';
 
 export interface LastError {
   readonly code: string;
   readonly message: string;
   /**
-   * Which rule applied: `permanent` (dead at once, no retries) or `transient` (retried). Absent
-   * on errors recorded before it existed and on the sweeper's and operator's reasons.
+   * Which rule applied (FailureKind). Absent on errors recorded before it existed and on the
+   * sweeper's and operator's reasons.
    */
   readonly kind?: FailureKind;
   readonly attempt: number;
@@ -66,6 +71,11 @@ export interface WebhookState {
    * sort key): the message may confirm after a retry has already moved the status on.
    */
   readonly queuedAt?: string;
+  /**
+   * While `failed` with a retry scheduled: when the next attempt is due (ISO 8601); it does not
+   * start before then. Cleared by the next claim and by every requeue (sweep, redrive, replay).
+   */
+  readonly nextAttemptAt?: string;
   /** The last attempts (bounded), keyed `a<attempt>`. */
   readonly attemptLog?: Readonly<Record<string, AttemptRecord>>;
   readonly lastError?: LastError;

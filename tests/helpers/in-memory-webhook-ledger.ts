@@ -14,6 +14,7 @@ import {
   type CreateResult,
   claimable,
   type FinishDetails,
+  nextAttemptAt,
   type RequeueOptions,
   receivedState,
   sha256,
@@ -98,6 +99,7 @@ export class InMemoryWebhookLedger implements WebhookLedger {
     state.attempts = attempt;
     state.leaseExpiresAt = now.getTime() + options.leaseSeconds * 1000;
     state.updatedAt = at;
+    delete state.nextAttemptAt;
     state.version += 1;
     state.attemptLog[attemptLogKey(attempt)] = {
       attempt,
@@ -119,7 +121,8 @@ export class InMemoryWebhookLedger implements WebhookLedger {
     if (state?.status !== 'processing' || state.attempts !== attempt) {
       throw rejected(`finish as ${to}`, id, state);
     }
-    const at = this.#now().toISOString();
+    const now = this.#now();
+    const at = now.toISOString();
     const key = attemptLogKey(attempt);
     const entry: AttemptRecord = {
       ...(state.attemptLog[key] as AttemptRecord),
@@ -142,6 +145,9 @@ export class InMemoryWebhookLedger implements WebhookLedger {
       logged = { ...logged, error };
     }
     if (details.queueToken) state.queueToken = details.queueToken;
+    if (to === 'failed' && details.retryAfterSeconds !== undefined) {
+      state.nextAttemptAt = nextAttemptAt(now, details.retryAfterSeconds);
+    }
     state.attemptLog[key] = logged;
     return structuredClone(state);
   }
@@ -158,6 +164,7 @@ export class InMemoryWebhookLedger implements WebhookLedger {
     state.version += 1;
     state.queueToken = options.queueToken;
     delete state.leaseExpiresAt;
+    delete state.nextAttemptAt;
     if (options.queued) state.queuedToken = options.queueToken;
     else delete state.queuedToken;
     if (options.reason) state.lastError = { ...options.reason, attempt: options.attempt ?? 0, at };

@@ -284,6 +284,37 @@ export function describeLedgerContract(name: string, setup: () => LedgerUnderTes
       expect(lostAgain.queuedToken).toBeUndefined();
     });
 
+    it('a failure with a retry due records nextAttemptAt from its end; a claim and a requeue clear it', async () => {
+      const { id } = await newWebhook();
+      await store().claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });
+      const failed = await store().finish(id, 1, 'failed', {
+        error: { code: 'retry_later', message: 'wait', kind: 'retry-later' },
+        queueToken: 't1',
+        retryAfterSeconds: 30,
+      });
+      const endedAt = failed.attemptLog?.a1?.endedAt;
+      expect(Date.parse(failed.nextAttemptAt ?? '') - Date.parse(endedAt ?? '')).toBe(30_000);
+      expect((await store().getState(id))?.nextAttemptAt).toBe(failed.nextAttemptAt);
+      const retried = await store().claim(id, {
+        from: 'failed',
+        leaseSeconds: 60,
+        trigger: 'queue',
+        queueToken: 't1',
+      });
+      expect(retried.nextAttemptAt).toBeUndefined();
+      const again = await store().finish(id, 2, 'failed', {
+        error: { code: 'x', message: 'y' },
+        retryAfterSeconds: 5,
+      });
+      expect(again.nextAttemptAt).toBeDefined();
+      const requeued = await store().requeue(id, {
+        from: 'failed',
+        expectedVersion: again.version,
+        queueToken: 't2',
+      });
+      expect(requeued.nextAttemptAt).toBeUndefined();
+    });
+
     it('marks the current token enqueued whatever the status, and refuses an old token', async () => {
       const { id } = await newWebhook();
       await store().claim(id, { from: 'received', leaseSeconds: 60, trigger: 'stream' });

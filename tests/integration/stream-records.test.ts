@@ -5,7 +5,11 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../emulator/local-aws.js';
-import type { Processor } from '../../services/processors/processor.js';
+import { inlinePayload } from '../../services/processing/run-handler.js';
+import {
+  type WebhookHandlers,
+  webhookHandlers,
+} from '../../services/processing/webhook-handlers.js';
 import {
   createFailedQueue,
   parseFailedQueueMessage,
@@ -34,14 +38,16 @@ afterAll(async () => {
   await storage?.stop();
 });
 
-function deps(processors: readonly Processor[]): ProcessDependencies {
+function deps(handlers: WebhookHandlers): ProcessDependencies {
   const { outputs } = storage.emulator;
   return {
     ledger: storage.store().ledger,
     projections: storage.store().projections,
     failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
     notifier: createOperatorNotifier(sns, outputs.OperatorTopicArn!),
-    processors,
+    handlers,
+    readPayload: inlinePayload,
+    retryBackoff: { firstSeconds: 1, factor: 3 },
     leaseSeconds: 60,
     faultInjection: false,
     log: pino({ level: 'silent' }),
@@ -79,20 +85,16 @@ describe('a batch of stream records', () => {
     const together = new Promise<void>((resolve) => {
       reached = resolve;
     });
-    const barrier: Processor = {
-      handles: (w) => w.eventType === 'test.barrier',
-      async process() {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        if (most === expected) reached();
-        await Promise.race([together, new Promise((r) => setTimeout(r, 2_000))]);
-        inFlight -= 1;
-        return { outcome: 'applied' };
-      },
-    };
+    const barrier = webhookHandlers().on('stripe', 'test.barrier', async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      if (most === expected) reached();
+      await Promise.race([together, new Promise((r) => setTimeout(r, 2_000))]);
+      inFlight -= 1;
+    });
     const batch = await Promise.all(Array.from({ length: size }, () => stored('test.barrier')));
     const failures = await processStreamRecords(
-      deps([barrier]),
+      deps(barrier),
       batch.map((b) => b.record),
       { concurrency },
     );
@@ -116,18 +118,11 @@ describe('a batch of stream records', () => {
   });
 
   it('reports exactly the records that must come again, and queues a failed attempt', async () => {
-    const fails: Processor = {
-      handles: (w) => w.eventType === 'test.fails',
-      async process() {
+    const handlers = webhookHandlers()
+      .on('stripe', 'test.fails', async () => {
         throw new Error('downstream unavailable');
-      },
-    };
-    const applies: Processor = {
-      handles: (w) => w.eventType === 'test.applies',
-      async process() {
-        return { outcome: 'applied' };
-      },
-    };
+      })
+      .on('stripe', 'test.applies', async () => ({ outcome: 'applied' }));
     const good = await stored('test.applies');
     const failing = await stored('test.fails');
     const broken = await stored('test.applies');
@@ -137,7 +132,7 @@ describe('a batch of stream records', () => {
     };
 
     const failures = await processStreamRecords(
-      deps([fails, applies]),
+      deps(handlers),
       [good.record, failing.record, imageless],
       { concurrency: 10 },
     );

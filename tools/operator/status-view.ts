@@ -14,7 +14,13 @@ export interface StatusView {
   readonly attempts: number;
   readonly receivedAt: string;
   readonly updatedAt: string;
+  /**
+   * `lastError.kind`: which rule applied (`permanent`, `retry-later`, `transient`). Absent on
+   * errors recorded before kinds existed and on the sweeper's and operator's reasons.
+   */
   readonly lastError?: LastError;
+  /** While `failed` with a retry scheduled: when it is due (ISO 8601); it starts no earlier. */
+  readonly nextAttemptAt?: string;
   readonly outcome?: Outcome;
   /** Copies of this event id whose body differed from the kept one. */
   readonly conflicts?: {
@@ -34,6 +40,9 @@ export function toStatusView(state: WebhookState): StatusView {
     receivedAt: state.receivedAt,
     updatedAt: state.updatedAt,
     ...(state.lastError ? { lastError: state.lastError } : {}),
+    ...(state.status === 'failed' && state.nextAttemptAt
+      ? { nextAttemptAt: state.nextAttemptAt }
+      : {}),
     ...(state.status === 'completed' && state.outcome ? { outcome: state.outcome } : {}),
     ...(state.conflicts
       ? {

@@ -21,6 +21,8 @@ export interface WebhookStats {
   readonly inFlight: number;
   readonly byProvider: Record<string, StatusCounts>;
   readonly conflicts: { readonly webhooks: number; readonly copies: number };
+  /** Completed webhooks by outcome (`applied`, `ignored`, `stale`, ...). */
+  readonly outcomes: Readonly<Record<string, number>>;
   /** received = completed + dead + in flight, and the attention index agrees with the items. */
   readonly checks: StatsCheck[];
   readonly holds: boolean;
@@ -69,6 +71,7 @@ export async function readStats(
     inFlight,
     byProvider,
     conflicts: audit.conflicts,
+    outcomes: audit.outcomes,
     checks,
     holds: checks.every((c) => c.holds),
   };

@@ -29,4 +29,25 @@ describe('the status view (status, show and list --json)', () => {
   it('says nothing of conflicts when there were none', () => {
     expect(toStatusView(state)).not.toHaveProperty('conflicts');
   });
+
+  it('gives the kind of the last error and, while a retry is pending, when it is due', () => {
+    const failed: WebhookState = {
+      ...state,
+      status: 'failed',
+      nextAttemptAt: '2026-12-01T00:00:31.000Z',
+      lastError: {
+        code: 'retry_later',
+        message: 'wait',
+        kind: 'retry-later',
+        attempt: 1,
+        at: '2026-12-01T00:00:01.000Z',
+      },
+    };
+    expect(toStatusView(failed)).toMatchObject({
+      nextAttemptAt: '2026-12-01T00:00:31.000Z',
+      lastError: { kind: 'retry-later' },
+    });
+    // Not once the webhook has moved on.
+    expect(toStatusView({ ...failed, status: 'processing' })).not.toHaveProperty('nextAttemptAt');
+  });
 });

@@ -2,34 +2,34 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Processor } from '../../../services/processors/processor.js';
+import { inlinePayload } from '../../../services/processing/run-handler.js';
+import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
 import type { ProcessDependencies } from '../../../services/webhooks/process-webhook.js';
 import { processQueueRecords } from '../../../services/webhooks/queue-records.js';
 import { processStreamRecords } from '../../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
 import { webhookKey } from '../../../stack/table-schema.js';
 import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
+import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 import { webhookRecord } from '../../helpers/webhook-record.js';
 
 /* The partial batch responses of both triggers (Powertools Batch), on the in-memory ledger. */
 
-const byType: Processor = {
-  handles: () => true,
-  async process(webhook) {
-    if (webhook.eventType === 'test.fails') throw new Error('downstream unavailable');
-    return { outcome: 'applied' };
-  },
-};
+const byType = webhookHandlers().fallback('stripe', async (_event, context) => {
+  if (context.eventType === 'test.fails') throw new Error('downstream unavailable');
+});
 
 function harness() {
   const ledger = new InMemoryWebhookLedger();
   const deps: ProcessDependencies = {
     ledger,
-    projections: { applyProjection: async () => 'applied', getProjection: async () => undefined },
+    projections: new InMemoryProjectionStore(),
     failedQueue: new FakeFailedQueue(),
     notifier: { webhookDead: async () => {} },
-    processors: [byType],
+    handlers: byType,
+    readPayload: inlinePayload,
+    retryBackoff: { firstSeconds: 1, factor: 3 },
     leaseSeconds: 60,
     faultInjection: false,
     log: pino({ level: 'silent' }),
@@ -53,6 +53,7 @@ function streamRecord(webhook: Webhook): DynamoDBRecord {
 function queueRecord(body: unknown, receiveCount = 1): SQSRecord {
   return {
     messageId: `m${++sequence}`,
+    receiptHandle: `rh${sequence}`,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     attributes: { ApproximateReceiveCount: String(receiveCount) },
   } as SQSRecord;

@@ -1,16 +1,21 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Processor } from '../../../services/processors/processor.js';
-import { PermanentError, ProcessingError } from '../../../services/shared/errors.js';
+import { inlinePayload } from '../../../services/processing/run-handler.js';
+import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
+import {
+  PermanentError,
+  ProcessingError,
+  RetryLaterError,
+} from '../../../services/shared/errors.js';
 import type { OperatorNotifier } from '../../../services/webhooks/operator-notifier.js';
 import {
   type AttemptTrigger,
   type ProcessDependencies,
   processAttempt,
 } from '../../../services/webhooks/process-webhook.js';
-import type { ProjectionStore } from '../../../services/webhooks/projection-store.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
 import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
+import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 import { webhookRecord } from '../../helpers/webhook-record.js';
 
@@ -18,11 +23,6 @@ import { webhookRecord } from '../../helpers/webhook-record.js';
  * The decisions of one processing attempt, on the in-memory ledger (which passes the DynamoDB
  * ledger's contract): what is acknowledged, retried, declared dead or skipped, and why.
  */
-
-const projections: ProjectionStore = {
-  applyProjection: async () => 'applied',
-  getProjection: async () => undefined,
-};
 
 function harness(options: { fails?: boolean; notifyFails?: boolean; failWith?: Error } = {}) {
   const ledger = new InMemoryWebhookLedger();
@@ -34,20 +34,19 @@ function harness(options: { fails?: boolean; notifyFails?: boolean; failWith?: E
       notified.push(webhook.id);
     },
   };
-  const processor: Processor = {
-    handles: () => true,
-    process: async () => {
-      if (options.failWith) throw options.failWith;
-      if (options.fails) throw new ProcessingError('downstream refused');
-      return { outcome: 'applied', resource: 'r#1' };
-    },
-  };
+  const handlers = webhookHandlers().fallback('stripe', async () => {
+    if (options.failWith) throw options.failWith;
+    if (options.fails) throw new ProcessingError('downstream refused');
+    return { outcome: 'applied', resource: 'r#1' };
+  });
   const deps: ProcessDependencies = {
     ledger,
-    projections,
+    projections: new InMemoryProjectionStore(),
     failedQueue,
     notifier,
-    processors: [processor],
+    handlers,
+    readPayload: inlinePayload,
+    retryBackoff: { firstSeconds: 30, factor: 10 },
     leaseSeconds: 60,
     faultInjection: false,
     log: pino({ level: 'silent' }),
@@ -60,6 +59,7 @@ const queue = (queueToken: string, receiveCount: number): AttemptTrigger => ({
   receiveCount,
   maxReceiveCount: 2,
   queueToken,
+  receiptHandle: `rh-${receiveCount}`,
 });
 
 async function captured(ledger: InMemoryWebhookLedger): Promise<Webhook> {
@@ -298,5 +298,115 @@ describe('a permanent failure', () => {
       attempt: 1,
     });
     expect((await ledger.getState(webhook.id))?.lastError?.kind).toBe('permanent');
+  });
+});
+
+describe('when the next attempt comes', () => {
+  const seconds = (from: string | undefined, to: string | undefined) =>
+    (Date.parse(to ?? '') - Date.parse(from ?? '')) / 1000;
+
+  it('a transient failure from the stream: the retry message is held back by the first backoff (about 30 s)', async () => {
+    const { ledger, deps, failedQueue } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const state = await ledger.getState(webhook.id);
+    expect(state?.lastError?.kind).toBe('transient');
+    const due = seconds(state?.attemptLog?.a1?.endedAt, state?.nextAttemptAt);
+    expect(due).toBeGreaterThanOrEqual(24);
+    expect(due).toBeLessThanOrEqual(36);
+    const [sent] = failedQueue.sent;
+    expect(sent?.delaySeconds).toBeGreaterThanOrEqual(Math.floor(due));
+    expect(sent?.delaySeconds).toBeLessThanOrEqual(Math.ceil(due));
+  });
+
+  it('a transient failure of the first retry: the received message comes back after the second backoff (about 5 min)', async () => {
+    const { ledger, deps, failedQueue } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    const report = await processAttempt(deps, webhook, queue(token, 1));
+    expect(report).toEqual({ ack: false, result: 'failed', attempt: 2 });
+    const state = await ledger.getState(webhook.id);
+    const due = seconds(state?.attemptLog?.a2?.endedAt, state?.nextAttemptAt);
+    expect(due).toBeGreaterThanOrEqual(240);
+    expect(due).toBeLessThanOrEqual(360);
+    expect(failedQueue.delayed).toHaveLength(1);
+    expect(failedQueue.delayed[0]?.receiptHandle).toBe('rh-1');
+    expect(failedQueue.delayed[0]?.seconds).toBeGreaterThanOrEqual(Math.floor(due));
+    expect(failedQueue.delayed[0]?.seconds).toBeLessThanOrEqual(Math.ceil(due));
+  });
+
+  it('RetryLaterError: the next attempt no earlier than the delay asked for, kind retry-later', async () => {
+    const { ledger, deps, failedQueue } = harness({
+      failWith: new RetryLaterError('the ledger service asked us to wait', 45),
+    });
+    const webhook = await captured(ledger);
+    expect(await processAttempt(deps, webhook, { source: 'stream' })).toEqual({
+      ack: true,
+      result: 'failed',
+      attempt: 1,
+    });
+    const state = await ledger.getState(webhook.id);
+    expect(state).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'retry_later', kind: 'retry-later', attempt: 1 },
+    });
+    expect(seconds(state?.attemptLog?.a1?.endedAt, state?.nextAttemptAt)).toBe(45);
+    expect(failedQueue.sent[0]?.delaySeconds).toBe(45);
+  });
+
+  it('RetryLaterError over 15 minutes waits one SQS hop (900 s)', async () => {
+    const { ledger, deps, failedQueue } = harness({
+      failWith: new RetryLaterError('come back tomorrow', 86_400),
+    });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const state = await ledger.getState(webhook.id);
+    expect(seconds(state?.attemptLog?.a1?.endedAt, state?.nextAttemptAt)).toBe(900);
+    expect(failedQueue.sent[0]?.delaySeconds).toBe(900);
+  });
+
+  it('RetryLaterError on the last attempt is dead like any failure, with its kind', async () => {
+    const { ledger, deps, notified } = harness({ failWith: new RetryLaterError('wait', 5) });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    await processAttempt(deps, webhook, queue(token, 1));
+    expect(await processAttempt(deps, webhook, queue(token, 2))).toEqual({
+      ack: false,
+      result: 'dead',
+      attempt: 3,
+    });
+    const state = await ledger.getState(webhook.id);
+    expect(state).toMatchObject({ status: 'dead', lastError: { kind: 'retry-later' } });
+    expect(state?.nextAttemptAt).toBeUndefined();
+    expect(notified).toEqual([webhook.id]);
+  });
+
+  it('the claim of the next attempt clears nextAttemptAt', async () => {
+    const { ledger, deps } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    await ledger.claim(webhook.id, {
+      from: 'failed',
+      leaseSeconds: 60,
+      trigger: 'queue',
+      queueToken: token,
+    });
+    expect((await ledger.getState(webhook.id))?.nextAttemptAt).toBeUndefined();
+  });
+
+  it('the retry comes after the visibility timeout when its delay cannot be set', async () => {
+    const { ledger, deps, failedQueue } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    failedQueue.failWith = new Error('SQS down');
+    expect(await processAttempt(deps, webhook, queue(token, 1))).toEqual({
+      ack: false,
+      result: 'failed',
+      attempt: 2,
+    });
   });
 });

@@ -113,6 +113,40 @@ describe('the sweeper', () => {
     expect(h.failedQueue.tokensOf(webhook.id)).toEqual([state?.queueToken]);
   });
 
+  it('does not call a delayed retry lost before it is due, and counts from then', async () => {
+    const h = harness();
+    const webhook = await h.captured();
+    await h.ledger.claim(webhook.id, { from: 'received', leaseSeconds: 30, trigger: 'stream' });
+    await h.ledger.finish(webhook.id, 1, 'failed', {
+      error: { code: 'retry_later', message: 'wait', kind: 'retry-later' },
+      queueToken: 't1',
+      retryAfterSeconds: 900,
+    });
+    await h.ledger.markEnqueued(webhook.id, 't1');
+
+    h.advance(900 + 200); // past the failed threshold (300 s) since sent, but due only 200 s ago
+    expect((await sweepWebhooks(h.deps())).lostMessages).toEqual([]);
+
+    h.advance(150);
+    expect((await sweepWebhooks(h.deps())).lostMessages).toEqual([webhook.id]);
+  });
+
+  it('sends an unsent delayed retry held back until it is due', async () => {
+    const h = harness();
+    const webhook = await h.captured();
+    await h.ledger.claim(webhook.id, { from: 'received', leaseSeconds: 30, trigger: 'stream' });
+    await h.ledger.finish(webhook.id, 1, 'failed', {
+      error: { code: 'retry_later', message: 'wait', kind: 'retry-later' },
+      queueToken: 'unsent',
+      retryAfterSeconds: 120,
+    });
+    h.advance(20); // past the grace period: the failure's own send is over
+    expect((await sweepWebhooks(h.deps())).unsent).toEqual([webhook.id]);
+    expect(h.failedQueue.sent).toEqual([
+      { id: webhook.id, queueToken: 'unsent', delaySeconds: 100 },
+    ]);
+  });
+
   it('re-enqueues a received webhook whose stream attempt never started', async () => {
     const h = harness();
     const webhook = await h.captured();

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildFunctionUrlEvent } from '../../../emulator/function-url.js';
 import { handler as captureHandler } from '../../../services/handlers/capture.js';
-import type { Processor } from '../../../services/processors/processor.js';
+import { inlinePayload } from '../../../services/processing/run-handler.js';
+import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
 import { PermanentError } from '../../../services/shared/errors.js';
 import {
   createMetrics,
@@ -24,6 +25,7 @@ import {
 import { METRIC } from '../../../stack/metrics-schema.js';
 import { webhookKey } from '../../../stack/table-schema.js';
 import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
+import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 import { webhookRecord } from '../../helpers/webhook-record.js';
 
@@ -242,25 +244,21 @@ describe('flushing', () => {
 });
 
 describe('the batch wrappers (Powertools Batch) report each attempt to the handler', () => {
-  const processors: Processor[] = [
-    {
-      handles: () => true,
-      async process(webhook) {
-        if (webhook.eventType === 'test.fails') throw new Error('downstream unavailable');
-        if (webhook.eventType === 'test.refused') throw new PermanentError('refused');
-        if (webhook.eventType === 'test.unhandled') return { outcome: 'ignored' };
-        return { outcome: 'applied' };
-      },
-    },
-  ];
+  // No handler takes the provider `shopify`: its webhooks complete as `ignored`.
+  const handlers = webhookHandlers().fallback('stripe', async (_event, context) => {
+    if (context.eventType === 'test.fails') throw new Error('downstream unavailable');
+    if (context.eventType === 'test.refused') throw new PermanentError('refused');
+  });
   function harness() {
     const ledger = new InMemoryWebhookLedger();
     const deps: ProcessDependencies = {
       ledger,
-      projections: { applyProjection: async () => 'applied', getProjection: async () => undefined },
+      projections: new InMemoryProjectionStore(),
       failedQueue: new FakeFailedQueue(),
       notifier: { webhookDead: async () => {} },
-      processors,
+      handlers,
+      readPayload: inlinePayload,
+      retryBackoff: { firstSeconds: 1, factor: 3 },
       leaseSeconds: 60,
       faultInjection: false,
       log: pino({ level: 'silent' }),
@@ -280,7 +278,9 @@ describe('the batch wrappers (Powertools Batch) report each attempt to the handl
   it('from the stream: completed, ignored, failed and dead, each once', async () => {
     const { ledger, deps } = harness();
     const webhooks = ['test.ok', 'test.unhandled', 'test.fails', 'test.refused'].map((eventType) =>
-      webhookRecord({ eventType }),
+      webhookRecord(
+        eventType === 'test.unhandled' ? { eventType, provider: 'shopify' } : { eventType },
+      ),
     );
     for (const w of webhooks) await ledger.create(w);
     const metrics = testMetrics();
