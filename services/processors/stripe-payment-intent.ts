@@ -5,6 +5,10 @@ import { PermanentError } from '../shared/errors.js';
 /**
  * Example handler: keeps the latest known state of each Stripe payment intent. Stripe does not
  * guarantee delivery order, so `latestWins` moves the projection only forward in provider time.
+ * A succeeded payment sends its receipt once per webhook, however often the webhook is processed
+ * (a retry, a replay): `once`. The receipt here is a log line; a real one would call the mailer
+ * with the idempotency key, which closes the window `once` cannot (a crash after the send and
+ * before its success is stored).
  */
 export const paymentIntentHandler: WebhookHandler<StripeEvent<`payment_intent.${string}`>> = async (
   event,
@@ -22,4 +26,13 @@ export const paymentIntentHandler: WebhookHandler<StripeEvent<`payment_intent.${
     amount: intent.amount,
     currency: intent.currency,
   });
+  if (event.type === 'payment_intent.succeeded') {
+    await context.once('receipt', async (idempotencyKey) => {
+      context.log.info(
+        { event: 'receipt.sent', idempotencyKey, amount: intent.amount, currency: intent.currency },
+        'receipt sent (example side effect)',
+      );
+      return { sentAt: new Date().toISOString() };
+    });
+  }
 };

@@ -6,6 +6,8 @@
  *                                   `retry-later` (RetryLaterError), or a transient error when
  *                                   absent or anything else;
  *   x-fault-retry-after: S          with `retry-later`: the delay asked for, in seconds;
+ *   x-fault-after-handler: 1        they throw after the handler has run (its effects applied),
+ *                                   as a failure after a side effect would; before it otherwise;
  *   x-fault-hang-attempts: 1,3      those attempts never finish, so the function times out, as a
  *                                   crash in the middle of an attempt would.
  */
@@ -13,6 +15,7 @@ export const FAULT_HEADERS = [
   'x-fault-fail-attempts',
   'x-fault-kind',
   'x-fault-retry-after',
+  'x-fault-after-handler',
   'x-fault-hang-attempts',
 ] as const;
 
@@ -23,6 +26,8 @@ export interface InjectedFaults {
   readonly kind: InjectedFaultKind;
   /** With `retry-later`: the delay asked for, in seconds (0 when not given). */
   readonly retryAfterSeconds: number;
+  /** Whether the failures come after the handler has run rather than before. */
+  readonly afterHandler: boolean;
   readonly hangAttempts: readonly number[];
 }
 
@@ -32,6 +37,7 @@ export function injectedFaults(headers: Readonly<Record<string, string>>): Injec
     failAttempts: count(headers['x-fault-fail-attempts']),
     kind: kind === 'permanent' || kind === 'retry-later' ? kind : 'transient',
     retryAfterSeconds: count(headers['x-fault-retry-after']),
+    afterHandler: headers['x-fault-after-handler']?.trim() === '1',
     hangAttempts: (headers['x-fault-hang-attempts'] ?? '')
       .split(',')
       .map((value) => count(value.trim()))

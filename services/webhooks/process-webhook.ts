@@ -147,18 +147,19 @@ async function runAttempt(
   log: Logger,
   timeLeftMs: () => number,
 ): Promise<HandlerOutcome> {
-  if (deps.faultInjection) {
-    const faults = injectedFaults(webhook.headers);
-    if (faults.hangAttempts.includes(attempt)) await new Promise(() => {});
-    if (attempt <= faults.failAttempts) {
-      const message = `Injected ${faults.kind} failure of attempt ${attempt} of ${faults.failAttempts}.`;
-      if (faults.kind === 'permanent') throw new PermanentError(message);
-      if (faults.kind === 'retry-later')
-        throw new RetryLaterError(message, faults.retryAfterSeconds);
-      throw new InjectedFaultError(message);
-    }
-  }
-  return runHandler(deps, webhook, { attempt, trigger, log, timeLeftMs });
+  const faults = deps.faultInjection ? injectedFaults(webhook.headers) : undefined;
+  const injectFault = () => {
+    if (!faults || attempt > faults.failAttempts) return;
+    const message = `Injected ${faults.kind} failure of attempt ${attempt} of ${faults.failAttempts}.`;
+    if (faults.kind === 'permanent') throw new PermanentError(message);
+    if (faults.kind === 'retry-later') throw new RetryLaterError(message, faults.retryAfterSeconds);
+    throw new InjectedFaultError(message);
+  };
+  if (faults?.hangAttempts.includes(attempt)) await new Promise(() => {});
+  if (!faults?.afterHandler) injectFault();
+  const outcome = await runHandler(deps, webhook, { attempt, trigger, log, timeLeftMs });
+  if (faults?.afterHandler) injectFault();
+  return outcome;
 }
 
 async function recordFailure(
