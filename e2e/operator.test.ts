@@ -128,6 +128,41 @@ describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', ()
     );
     expect(stats.json.byStatus.dead).toBeGreaterThanOrEqual(1);
     expect(stats.json.byProvider.stripe.completed).toBeGreaterThanOrEqual(7);
+
+    // The same webhooks, chosen by filter: a dry run lists them and changes nothing.
+    const deadOrder = ids[7]!;
+    const redriveDry = await cli(
+      'redrive',
+      '--status',
+      'dead',
+      '--provider',
+      'bigcommerce',
+      '--since',
+      '1h',
+      '--dry-run',
+      '--json',
+    );
+    expect(redriveDry.code).toBe(0);
+    expect(redriveDry.json).toMatchObject({ dryRun: true, selected: [deadOrder] });
+    expect([...redriveDry.json.moved, ...redriveDry.json.requeued]).toEqual([deadOrder]);
+    expect(await stack.store.ledger.getState(deadOrder)).toMatchObject({ status: 'dead' });
+    const replayDry = await cli(
+      'replay',
+      '--provider',
+      'stripe',
+      '--since',
+      '1h',
+      '--dry-run',
+      '--json',
+    );
+    expect(replayDry.code).toBe(0);
+    expect(replayDry.json.replayed).toEqual(expect.arrayContaining(ids.slice(0, 7)));
+    expect(replayDry.json.replayed).not.toContain(deadOrder);
+    for (const id of ids.slice(0, 7))
+      expect(await stack.store.ledger.getState(id)).toMatchObject({
+        status: 'completed',
+        attempts: id === ids[6] ? 2 : 1,
+      });
   });
 
   it('rejects bad arguments with a usage error', async () => {
@@ -137,5 +172,20 @@ describe.runIf(TARGET.localProcesses)('operator tools on the embedded stack', ()
     });
     expect(await cli('redrive', '--json')).toMatchObject({ code: 2 });
     expect(await cli('show', 'nope', '--json')).toMatchObject({ code: 2 });
+    // A redrive takes dead webhooks, a replay completed ones; ids or filters, not both.
+    expect(await cli('redrive', '--status', 'completed', '--json')).toMatchObject({
+      code: 2,
+      json: { error: { code: 'invalid_argument' } },
+    });
+    expect(await cli('replay', '--since', 'yesterday', '--json')).toMatchObject({ code: 2 });
+    expect(
+      await cli(
+        'redrive',
+        '00000000-0000-5000-8000-000000000000',
+        '--provider',
+        'stripe',
+        '--json',
+      ),
+    ).toMatchObject({ code: 2 });
   });
 });

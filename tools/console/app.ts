@@ -161,7 +161,7 @@ export function buildConsoleApp(options: ConsoleOptions): FastifyInstance {
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/', async (_request, reply) => page(reply, overviewPage(context)));
   app.get<{ Querystring: Record<string, string> }>('/webhooks', async (request, reply) =>
-    page(reply, listPage(context, parseFilter(request.query), providers)),
+    page(reply, listPage(context, parseFilter(request.query), request.query, providers)),
   );
   app.get<{ Params: { id: string } }>('/webhooks/:id', async (request, reply) => {
     const id = webhookIdOf(request.params.id);

@@ -116,9 +116,14 @@ ${STATUS_ORDER.map(
   );
 }
 
+/**
+ * The list page; `filter` has been checked, and `typed` is what the operator typed (`since=1h`
+ * stays `1h` in its field rather than the time it stood for when the page was rendered).
+ */
 export function listPage(
   context: PageContext,
   filter: WebhookFilter,
+  typed: Readonly<Record<string, string | undefined>>,
   providers: readonly string[],
 ): string {
   const option = (value: string, label: string, selected: boolean) =>
@@ -134,8 +139,8 @@ export function listPage(
 <label>Status <select name="status">${option('', 'any', !filter.status)}${WEBHOOK_STATUSES.map((s) => option(s, s, filter.status === s))}</select></label>
 <label>Provider <select name="provider">${option('', 'any', !filter.provider)}${providers.map((p) => option(p, p, filter.provider === p))}</select></label>
 <label>Event type <input name="type" value="${filter.eventType ?? ''}" placeholder="e.g. payment_intent.succeeded"></label>
-<label>Since <input name="since" value="${filter.since ?? ''}" placeholder="1h, 30m or a time"></label>
-<label>Until <input name="until" value="${filter.until ?? ''}" placeholder="a time"></label>
+<label>Since <input name="since" value="${filter.since ? typed.since : ''}" placeholder="1h, 30m or a time"></label>
+<label>Until <input name="until" value="${filter.until ? typed.until : ''}" placeholder="a time"></label>
 </div>
 <button type="submit">Apply</button> <a href="/webhooks">Clear</a>
 </form>
