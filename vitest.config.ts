@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * them, against one DynamoDB Local, one fauxqs and one synthesized assembly for the whole run
  * (tests/helpers/global-storage.ts), each file with tables and queues of its own: they mostly
  * wait (on DynamoDB Local, on retries and timeouts), so more of them run at once than there are
- * cores. The two e2e files that start `npm start` themselves (restart, sweeper) run beside the
+ * cores. The e2e files that start `npm start` themselves (restart, stop-signals) run beside the
  * others; Vitest starts the files that took longest last time first.
  */
 const cores = availableParallelism();
