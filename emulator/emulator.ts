@@ -30,6 +30,7 @@ import { provision, resolver } from './provision.js';
 import { startSchedules } from './schedules.js';
 import { startSqsLocal } from './sqs-local.js';
 import type { StackContext } from './stack-context.js';
+import { StreamEventSource } from './stream-event-source.js';
 import {
   ASSEMBLY_CACHE_DIR,
   readAssembly,
@@ -288,6 +289,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     );
     for (const inbox of inboxes) stops.push(() => inbox.stop());
 
+    // A stream source reads as soon as a function (capture, above all) has written, instead of
+    // waiting out its idle pause; it still polls on its own for writes made outside a function.
+    functions.onInvocationEnd(() => {
+      for (const source of sources) if (source instanceof StreamEventSource) source.wake();
+    });
     await api.listen({ port: apiPort, host: '127.0.0.1' });
     for (const source of sources) {
       source.start();

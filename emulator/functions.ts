@@ -9,7 +9,16 @@ export class StackFunctions {
   private constructor(
     private readonly context: StackContext,
     private readonly byLogicalId: ReadonlyMap<string, LambdaFunction>,
+    private readonly invocationEndListeners: Array<() => void>,
   ) {}
+
+  /**
+   * Calls `listener` after every invocation of any function: whatever the function wrote (a
+   * captured webhook, a status change) is stored by then, so a stream poller can read it now.
+   */
+  onInvocationEnd(listener: () => void): void {
+    this.invocationEndListeners.push(listener);
+  }
 
   /**
    * Starts every `AWS::Lambda::Function` of the template from its bundle in the assembly, with
@@ -39,6 +48,10 @@ export class StackFunctions {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const functions = new Map<string, LambdaFunction>();
+    const invocationEndListeners: Array<() => void> = [];
+    const onInvocationEnd = () => {
+      for (const listener of invocationEndListeners) listener();
+    };
     for (const [logicalId, resource] of resourcesOfType(
       context.template,
       'AWS::Lambda::Function',
@@ -74,10 +87,11 @@ export class StackFunctions {
         new LambdaFunction(definition, {
           maxConcurrency: options.maxConcurrency,
           logSink: options.logSink,
+          onInvocationEnd,
         }),
       );
     }
-    const started = new StackFunctions(context, functions);
+    const started = new StackFunctions(context, functions, invocationEndListeners);
     try {
       await Promise.all([...functions.values()].map((fn) => fn.warm()));
     } catch (error) {

@@ -31,6 +31,7 @@ export class FunctionError extends Error {
 interface Environment {
   readonly worker: Worker;
   readonly ready: Promise<void>;
+  /** Taken by an invocation, or still starting (not yet free for one). */
   busy: boolean;
   pending?: {
     id: number;
@@ -47,11 +48,19 @@ export type LogSink = (functionName: string, stream: 'stdout' | 'stderr', chunk:
  * with the function's own environment variables and module instance), one invocation at a
  * time per environment, up to `maxConcurrency` environments, the function timeout enforced
  * by discarding the environment, and the memory size as the heap limit.
+ *
+ * When every environment is busy, a new one starts (one at a time per function) and the
+ * invocation takes whichever is free first: the new one once initialised, or a busy one that
+ * finishes sooner. On Lambda each environment has its own CPU; here they share a few cores,
+ * and an invocation that waited out a cold start (seconds, while others start beside it)
+ * instead of a warm environment's next turn (milliseconds) was what made the first seconds
+ * after start-up slow.
  */
 export class LambdaFunction {
   readonly #definition: FunctionDefinition;
   readonly #maxConcurrency: number;
   readonly #logSink: LogSink;
+  readonly #onInvocationEnd: (() => void) | undefined;
   readonly #environments = new Set<Environment>();
   readonly #waiting: Array<{
     resolve: (environment: Environment) => void;
@@ -59,26 +68,35 @@ export class LambdaFunction {
   }> = [];
   #nextId = 1;
   #stopped = false;
+  /** Environments spawned and not yet initialised. */
+  #starting = 0;
 
   constructor(
     definition: FunctionDefinition,
-    options: { maxConcurrency: number; logSink: LogSink },
+    options: {
+      maxConcurrency: number;
+      logSink: LogSink;
+      /** Called after every invocation, whatever its outcome (what it wrote is now visible). */
+      onInvocationEnd?: () => void;
+    },
   ) {
     this.#definition = definition;
     this.#maxConcurrency = options.maxConcurrency;
     this.#logSink = options.logSink;
+    this.#onInvocationEnd = options.onInvocationEnd;
   }
 
   get definition(): FunctionDefinition {
     return this.#definition;
   }
 
-  /** Starts one environment ahead of the first invocation, so start-up pays the cold start. */
+  /**
+   * Starts one environment ahead of the first invocation, so start-up pays the cold start.
+   * Without Lambda's init limit: no invocation waits on it, and a busy machine (four functions
+   * starting at once beside DynamoDB Local) should make start-up slow, not fail.
+   */
   async warm(): Promise<void> {
-    if (this.#environments.size === 0) {
-      const environment = this.#spawn();
-      await environment.ready;
-    }
+    if (this.#environments.size === 0) await this.#start({ initLimit: false });
   }
 
   async invoke<T = unknown>(event: unknown): Promise<T> {
@@ -91,14 +109,6 @@ export class LambdaFunction {
       );
     }
     const environment = await this.#acquire();
-    try {
-      await withInitTimeout(environment.ready, this.#definition);
-    } catch (error) {
-      this.#discard(environment);
-      // The next waiter, if any, gets a fresh environment (and its own cold start).
-      this.#release(environment);
-      throw error;
-    }
     const id = this.#nextId++;
     const timeoutMs = this.#definition.timeoutSeconds * 1000;
     try {
@@ -127,6 +137,7 @@ export class LambdaFunction {
     } finally {
       environment.pending = undefined;
       this.#release(environment);
+      this.#onInvocationEnd?.();
     }
   }
 
@@ -144,6 +155,7 @@ export class LambdaFunction {
     await Promise.all([...this.#environments].map((environment) => this.#discard(environment)));
   }
 
+  /** A free, initialised environment: an idle one now, else the first to become free. */
   #acquire(): Promise<Environment> {
     if (this.#stopped)
       return Promise.reject(new Error(`${this.#definition.functionName} is stopped`));
@@ -153,23 +165,55 @@ export class LambdaFunction {
         return Promise.resolve(environment);
       }
     }
-    if (this.#environments.size < this.#maxConcurrency) {
-      const environment = this.#spawn();
-      environment.busy = true;
-      return Promise.resolve(environment);
+    const waiting = new Promise<Environment>((resolve, reject) =>
+      this.#waiting.push({ resolve, reject }),
+    );
+    this.#scaleOut();
+    return waiting;
+  }
+
+  /** Starts one more environment while invocations wait and none is starting already. */
+  #scaleOut(): void {
+    if (
+      this.#stopped ||
+      this.#starting > 0 ||
+      this.#waiting.length === 0 ||
+      this.#environments.size >= this.#maxConcurrency
+    )
+      return;
+    // A failed start has already rejected the invocation waiting longest (Lambda's init error).
+    this.#start({ initLimit: true }).catch(() => {});
+  }
+
+  /**
+   * Spawns an environment and initialises it (within Lambda's init limit); once ready it serves
+   * the invocation waiting longest, or waits idle. If initialisation fails, the environment is
+   * discarded and that invocation gets the init error, as on Lambda; the next one tries again.
+   */
+  async #start(options: { initLimit: boolean }): Promise<void> {
+    const environment = this.#spawn();
+    environment.busy = true;
+    this.#starting++;
+    try {
+      await (options.initLimit
+        ? withInitTimeout(environment.ready, this.#definition)
+        : environment.ready);
+    } catch (error) {
+      this.#starting--;
+      this.#discard(environment);
+      this.#waiting.shift()?.reject(error as Error);
+      this.#scaleOut();
+      throw error;
     }
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    this.#starting--;
+    this.#release(environment);
+    this.#scaleOut();
   }
 
   #release(environment: Environment): void {
     if (!this.#environments.has(environment)) {
       // It was discarded (timeout, crash): a waiter gets a fresh one.
-      const next = this.#waiting.shift();
-      if (next && !this.#stopped) {
-        const fresh = this.#spawn();
-        fresh.busy = true;
-        next.resolve(fresh);
-      }
+      this.#scaleOut();
       return;
     }
     const next = this.#waiting.shift();
@@ -188,6 +232,10 @@ export class LambdaFunction {
         memorySize: d.memorySize,
       },
       env: { ...d.environment },
+      // Plain Node.js, as Lambda runs it: not the options of the process hosting the emulator
+      // (`--import tsx` there would load a TypeScript loader into every environment, which
+      // took most of each cold start).
+      execArgv: [],
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: d.memorySize },

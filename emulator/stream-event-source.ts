@@ -24,6 +24,14 @@ export interface StreamMappingSettings {
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
 }
 
+/** How long a described shard list is used before the stream is described again. */
+const SHARD_LIST_MAX_AGE_MS = 10_000;
+
+interface ShardListing {
+  readonly ShardId?: string;
+  readonly ParentShardId?: string;
+}
+
 interface ShardState {
   iterator?: string;
   buffer: LambdaStreamRecord[];
@@ -59,6 +67,7 @@ export class StreamEventSource {
   readonly #region: string;
   readonly #shards = new Map<string, ShardState>();
   readonly #poller: Poller;
+  #shardList: { at: number; shards: ShardListing[] } | undefined;
 
   constructor(options: {
     client: DynamoDBStreamsClient;
@@ -91,22 +100,55 @@ export class StreamEventSource {
     this.#poller.start();
   }
 
+  /** Something may just have been written to the table: read the stream now. */
+  wake(): void {
+    this.#poller.wake();
+  }
+
   async stop(): Promise<void> {
     await this.#poller.stop();
   }
 
   async #poll(signal: AbortSignal): Promise<{ busy: boolean }> {
     let delivered = false;
-    for (const shardId of await this.#readyShards()) {
-      if (signal.aborted) break;
-      delivered = (await this.#pollShard(shardId)) || delivered;
+    try {
+      for (const shardId of await this.#readyShards()) {
+        if (signal.aborted) break;
+        delivered = (await this.#pollShard(shardId)) || delivered;
+      }
+    } catch (error) {
+      // A shard may have been trimmed away: describe the stream again on the next poll.
+      this.#shardList = undefined;
+      throw error;
     }
     return { busy: delivered };
   }
 
   /** Shards that may be read now: not finished, and whose parent (if still listed) is finished. */
   async #readyShards(): Promise<string[]> {
-    const shards: Array<{ ShardId?: string; ParentShardId?: string }> = [];
+    const shards = await this.#listShards();
+    const listed = new Set(shards.map((s) => s.ShardId));
+    return shards
+      .filter((s) => s.ShardId && !this.#checkpoints.get(this.#streamArn, s.ShardId).finished)
+      .filter(
+        (s) =>
+          !s.ParentShardId ||
+          !listed.has(s.ParentShardId) ||
+          this.#checkpoints.get(this.#streamArn, s.ParentShardId).finished,
+      )
+      .map((s) => s.ShardId as string);
+  }
+
+  /**
+   * The stream's shards, described again after `SHARD_LIST_MAX_AGE_MS` or once a shard has
+   * closed (its children are then due): describing on every poll doubled the requests of an
+   * idle stack for a list that changes every few hours.
+   */
+  async #listShards(): Promise<ShardListing[]> {
+    const now = Date.now();
+    if (this.#shardList && now - this.#shardList.at < SHARD_LIST_MAX_AGE_MS)
+      return this.#shardList.shards;
+    const shards: ShardListing[] = [];
     let exclusiveStartShardId: string | undefined;
     do {
       const { StreamDescription } = await this.#client.send(
@@ -119,16 +161,8 @@ export class StreamEventSource {
       shards.push(...(StreamDescription?.Shards ?? []));
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStartShardId);
-    const listed = new Set(shards.map((s) => s.ShardId));
-    return shards
-      .filter((s) => s.ShardId && !this.#checkpoints.get(this.#streamArn, s.ShardId).finished)
-      .filter(
-        (s) =>
-          !s.ParentShardId ||
-          !listed.has(s.ParentShardId) ||
-          this.#checkpoints.get(this.#streamArn, s.ParentShardId).finished,
-      )
-      .map((s) => s.ShardId as string);
+    this.#shardList = { at: now, shards };
+    return shards;
   }
 
   /** Reads one page of a shard and delivers it. Returns whether any record was read. */
@@ -171,6 +205,7 @@ export class StreamEventSource {
         finished: true,
       });
       this.#shards.delete(shardId);
+      this.#shardList = undefined;
     }
     return read;
   }
