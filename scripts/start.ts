@@ -111,7 +111,7 @@ try {
       `  health     ${endpoints.api}/_emulator/health`,
       `  DynamoDB   ${endpoints.dynamodb}  table ${outputs.TableName}`,
       `  SQS/SNS    ${endpoints.sqs}`,
-      `  data       ${dataDir ?? 'in memory'}${process.env.FAULT_INJECTION === '1' ? '\n  fault injection ON (x-fault-fail-attempts)' : ''}`,
+      `  data       ${dataDir ?? 'in memory'}${process.env.FAULT_INJECTION === '1' ? '\n  fault injection ON (x-fault-fail-attempts, x-fault-kind, x-fault-retry-after, x-fault-after-handler, x-fault-hang-attempts)' : ''}`,
       '  status     npm run webhooks -- status <id>',
       `  proxy      ${proxy.url}  (npm run send -- stripe payment_intent.succeeded)`,
       `  console    ${operatorConsole.url}  (the operator console in your browser)`,

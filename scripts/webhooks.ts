@@ -197,7 +197,9 @@ async function show(operator: Operator, id: string, io: Io): Promise<number> {
         a.startedAt,
         a.endedAt ?? '—',
         a.result ? paint(a.result) : 'in progress',
-        a.error ? `${a.error.code}: ${a.error.message}` : (a.outcome ?? ''),
+        a.error
+          ? `${a.error.code}${a.error.kind ? ` (${a.error.kind})` : ''}: ${a.error.message}`
+          : (a.outcome ?? ''),
       ]),
     ),
   );

@@ -70,6 +70,9 @@ beforeAll(async () => {
     RETENTION_DAYS: '1',
     LEASE_SECONDS: '30',
     MAX_RECEIVE_COUNT: '2',
+    // The local profile's backoff: the first retry's message is held back 1 s.
+    RETRY_BACKOFF_FIRST_SECONDS: '1',
+    RETRY_BACKOFF_FACTOR: '3',
     SWEEP_PROCESSING_GRACE_SECONDS: '1',
     SWEEP_FAILED_AFTER_SECONDS: '1',
     SWEEP_RECEIVED_AFTER_SECONDS: '1',
