@@ -2,8 +2,16 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +23,7 @@ import { measureBundles } from '../tools/bench/bundle-sizes.js';
 import { CpuMeter, dynamodbLocalPid, perOperation } from '../tools/bench/cpu-accounting.js';
 import { formatProfileSummary, summarizeCpuProfile } from '../tools/bench/cpu-profile-summary.js';
 import { FunctionLogTap } from '../tools/bench/function-log-tap.js';
+import { climb, describeStep, idleCores, type LadderRun, rateStep } from '../tools/bench/ladder.js';
 import type { LoadResult } from '../tools/bench/load-generator.js';
 import { LoadGeneratorProcess } from '../tools/bench/load-generator-process.js';
 import { describeMachine } from '../tools/bench/machine.js';
@@ -22,7 +31,6 @@ import {
   BENCH_SETTINGS,
   type BenchResults,
   consoleTable,
-  type EndToEnd,
   evaluateTargets,
   type FailurePath,
   type Level,
@@ -30,13 +38,15 @@ import {
   PROJECT_ROOT,
 } from '../tools/bench/report.js';
 import { measureStartup, type StartupRun } from '../tools/bench/startup.js';
-import { median, round, summarize } from '../tools/bench/statistics.js';
+import { median, round } from '../tools/bench/statistics.js';
 import { measureWorkerHop } from '../tools/bench/worker-hop.js';
 import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
 
 /*
  * `npm run bench [-- --quick] [-- --wait-idle] [-- --profile]`: the receiver's figures, side by
- * side in one run, on the embedded stack in memory. Writes bench/results.json and
+ * side in one run: the ladder of steady rates end to end on the embedded stack with its data
+ * directory on disk (what `npm start` runs) and in memory, then capture throughput, the
+ * failure path and the parts of a capture in memory. Writes bench/results.json and
  * docs/benchmarks.md. Figures only: nothing here fails on a missed target. With --profile the
  * run happens under `node --cpu-prof` (the emulator's main thread and each function's worker
  * thread) and a summary of where the CPU time went is printed and kept in bench/profile/.
@@ -100,31 +110,94 @@ for (let i = 0; i <= settings.startupRuns; i++) {
 const reusedStarts = startupRuns.filter((r) => !r.synthesized);
 const synthesizingStarts = startupRuns.filter((r) => r.synthesized);
 
-say('· starting the embedded stack in memory');
 const tap = new FunctionLogTap();
+const load = new LoadGeneratorProcess();
 // Quiet: the dead webhook of the failure path would print an operator notification to stdout.
 // Spread in, so the bench still compiles where the emulator has no such option.
 const quietNotifications = { onNotification: () => {} };
-const emulator = await startEmulator({
-  ...RECEIVER_PRESENTATION,
-  apiPort: 0,
-  functionUrlPort: 0,
-  dynamodbPort: 0,
-  sqsPort: 0,
-  // Only what the bench needs: fault injection for the failure path, the stack's default
-  // secrets (the load generator signs with them), info logs (the milestones are read from them).
-  env: {
-    FAULT_INJECTION: '1',
-    LOG_LEVEL: 'info',
-    ...(streamRecordConcurrency
-      ? { STREAM_RECORD_CONCURRENCY: String(streamRecordConcurrency) }
-      : {}),
-  },
-  logger: pino({ level: 'error' }),
-  functionLogs: tap.sink,
-  ...(maxConcurrency ? { maxConcurrency } : {}),
-  ...quietNotifications,
-});
+const startStack = (dataDir: string | undefined) =>
+  startEmulator({
+    ...RECEIVER_PRESENTATION,
+    apiPort: 0,
+    functionUrlPort: 0,
+    dynamodbPort: 0,
+    sqsPort: 0,
+    dataDir,
+    // Only what the bench needs: fault injection for the failure path, the stack's default
+    // secrets (the load generator signs with them), info logs (the milestones are read from them).
+    env: {
+      FAULT_INJECTION: '1',
+      LOG_LEVEL: 'info',
+      ...(streamRecordConcurrency
+        ? { STREAM_RECORD_CONCURRENCY: String(streamRecordConcurrency) }
+        : {}),
+    },
+    logger: pino({ level: 'error' }),
+    functionLogs: tap.sink,
+    ...(maxConcurrency ? { maxConcurrency } : {}),
+    ...quietNotifications,
+  });
+
+// The ladder: first on a fresh data directory on disk, as `npm start` runs, then in memory.
+// Each stack is new, so the first seconds after its ready line are measured before anything else.
+const ladders: LadderRun[] = [];
+let logBytesPerWebhook: Record<string, number> = {};
+try {
+  for (const storage of ['disk', 'memory'] as const) {
+    say(
+      `· ladder, ${storage === 'disk' ? 'data directory on disk' : 'in memory'}: the first ${settings.firstSeconds} s after ready at 10/s, idle CPU, then ${settings.ladderRates.join(', ')}/s for ${settings.stepSeconds} s each until past the knee`,
+    );
+    const dataDir =
+      storage === 'disk' ? mkdtempSync(join(tmpdir(), 'webhooks-bench-ladder-')) : undefined;
+    const began = performance.now();
+    const stack = await startStack(dataDir);
+    const readySeconds = round((performance.now() - began) / 1000);
+    try {
+      const meter = new CpuMeter({
+        dynamodbLocal: dynamodbLocalPid(Number(new URL(stack.endpoints.dynamodb).port)),
+        emulator: process.pid,
+        loadGenerator: load.pid,
+      });
+      const context = { api: stack.endpoints.api, load, tap, meter };
+      const firstSeconds = await rateStep(context, 10, settings.firstSeconds);
+      say(
+        `    first seconds after ready (ready in ${readySeconds} s): ${describeStep(firstSeconds)}`,
+      );
+      const idle = await idleCores(meter, settings.idleSeconds);
+      say(`    idle: DynamoDB Local ${idle.dynamodbLocal} core, emulator ${idle.emulator} core`);
+      const bytesBefore = new Map(tap.bytes);
+      const { steps, kneeRate } = await climb(
+        context,
+        settings.ladderRates,
+        settings.stepSeconds,
+        (step) => say(`    ${describeStep(step)}`),
+      );
+      if (storage === 'memory')
+        logBytesPerWebhook = logBytesSince(
+          bytesBefore,
+          steps.reduce((sum, step) => sum + step.completed, 0),
+        );
+      ladders.push({
+        storage,
+        readySeconds,
+        firstSeconds,
+        idleCores: idle,
+        steps,
+        ...(kneeRate === undefined ? {} : { kneeRate }),
+      });
+    } finally {
+      await stack.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      tap.forget();
+    }
+  }
+} catch (error) {
+  await load.stop();
+  throw error;
+}
+
+say('· starting the embedded stack in memory for capture throughput and the failure path');
+const emulator = await startStack(undefined);
 if (process.env.BENCH_PROFILE_DIR) {
   // Which worker thread ran which function: each bundle lives in its asset directory.
   const functions: Record<string, string> = {};
@@ -133,7 +206,6 @@ if (process.env.BENCH_PROFILE_DIR) {
       functions[String(resource.Metadata?.['aws:asset:path'])] = logicalId;
   writeFileSync(join(process.env.BENCH_PROFILE_DIR, 'functions.json'), JSON.stringify(functions));
 }
-const load = new LoadGeneratorProcess();
 const api = emulator.endpoints.api;
 const tableName = emulator.outputs.TableName!;
 let acceptedSoFar = 0;
@@ -163,15 +235,6 @@ try {
   });
   acceptedSoFar += stored(prefill);
   await drain(settings.drainLimitSeconds * 4);
-
-  say(`· warm-up, then end-to-end latency at ${settings.e2eRate}/s for ${settings.e2eSeconds} s`);
-  await endToEnd(settings.e2eRate, 2, 'warm-up');
-  await drain(settings.drainLimitSeconds);
-  const bytesBefore = new Map(tap.bytes);
-  const stopE2eMeter = meter.start();
-  const e2e = await endToEnd(settings.e2eRate, settings.e2eSeconds, 'measured');
-  const e2eCpu = perOperation(stopE2eMeter(), e2e.completed);
-  const logBytesPerWebhook = logBytesSince(bytesBefore, e2e.completed);
 
   say('· failure path: fail once → completed, fail always → dead');
   const failurePath = await failures();
@@ -245,7 +308,7 @@ try {
   const draining = await drain(settings.drainLimitSeconds);
 
   const results: BenchResults = {
-    version: 1,
+    version: 2,
     mode,
     date: new Date().toISOString(),
     command: `npm run bench${flags.quick || maxConcurrency || streamRecordConcurrency ? ' --' : ''}${flags.quick ? ' --quick' : ''}${maxConcurrency ? ` --max-concurrency ${maxConcurrency}` : ''}${streamRecordConcurrency ? ` --stream-record-concurrency ${streamRecordConcurrency}` : ''}`,
@@ -269,7 +332,7 @@ try {
     },
     levels,
     halfPeak: { rate: halfPeakRate, backlogAtStart: halfPeakBacklog, ...withoutAccepted(halfPeak) },
-    endToEnd: { ...e2e, cpuMsPerWebhook: e2eCpu },
+    ladders,
     failurePath,
     processing: {
       completedDuringLoad,
@@ -308,48 +371,6 @@ try {
 } finally {
   await load.stop();
   await emulator.stop();
-}
-
-/** Sends at a steady rate and times each webhook from its 202 to its `attempt.completed` line. */
-async function endToEnd(rate: number, seconds: number, label: string): Promise<EndToEnd> {
-  const sent = await load.run({
-    kind: 'paced-http',
-    url: api,
-    ratePerSecond: rate,
-    warmupMs: 0,
-    durationMs: seconds * 1000,
-    maxInFlight: 16,
-  });
-  const accepted = sent.accepted ?? [];
-  acceptedSoFar += accepted.length;
-  const completions = await Promise.all(
-    accepted.map((a) => tap.waitFor(a.id, 'attempt.completed', 30_000)),
-  );
-  const latencies: number[] = [];
-  const processing: number[] = [];
-  accepted.forEach((a, i) => {
-    const completedAt = completions[i];
-    if (completedAt === undefined) return;
-    latencies.push(completedAt - a.acceptedAt);
-    const startedAt = tap.times(a.id, 'attempt.started')[0];
-    if (startedAt !== undefined) processing.push(completedAt - startedAt);
-  });
-  const result: EndToEnd = {
-    rate,
-    seconds,
-    sent: sent.completed,
-    accepted: accepted.length,
-    completed: latencies.length,
-    errors: sent.errors,
-    captureLatency: sent.latency,
-    latency: summarize(latencies),
-    attemptDuration: summarize(processing),
-  };
-  if (label === 'measured')
-    say(
-      `    ${result.completed}/${result.accepted} completed: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
-    );
-  return result;
 }
 
 /** One webhook that fails once and one that always fails, sent together. */

@@ -12,6 +12,11 @@ import {
   streamShardThroughput,
   usagePerWebhook,
 } from '../tools/capacity/capacity-model.js';
+import {
+  alternatives,
+  cheapestDesign,
+  writeUnitsPerWebhook,
+} from '../tools/capacity/cost-alternatives.js';
 
 /*
  * `npm run capacity`: docs/capacity.md, from the price and quota table in
@@ -67,6 +72,7 @@ const out: string[] = [
   '',
   ...byService(costs, awsCosts),
   '',
+  ...costSections(),
   "Not per webhook, and small: the retry function's SQS long polls while the queue is empty, the",
   "sweeper's scheduled runs and its index queries, the SNS message per dead webhook, the DLQ.",
   'Free tiers are left out. Data transfer out is the answers only (a few dozen bytes each).',
@@ -138,6 +144,53 @@ process.stdout.write(
   `Wrote docs/capacity.md: ${usd(total(costs))} per million webhooks; first limit ${first.name} at ${fmt(first.webhooksPerSecond)}/s.\n`,
 );
 
+/** Write units per webhook, what each change would do to the cost, and the cheapest design. */
+function costSections(): string[] {
+  const lines = writeUnitsPerWebhook(inputs.assumptions);
+  const units = lines.reduce((sum, l) => sum + l.units, 0);
+  const options = alternatives(inputs);
+  const cheapest = cheapestDesign(inputs);
+  const signed = (value: number) =>
+    value > 0 ? `+${usd(value)}` : value < 0 ? `−${usd(-value)}` : '$0';
+  const signedUnits = (value: number) =>
+    value > 0 ? `+${fmt(value)}` : value < 0 ? `−${fmt(-value)}` : '0';
+  return [
+    '## Write units per webhook',
+    '',
+    `DynamoDB is ${Math.round((total(awsCosts.filter((l) => l.service.startsWith('DynamoDB'))) / total(awsCosts)) * 100)} % of the cost, and its write units are most of that. On the happy path, with the item sizes assumed (docs/capacity-inputs.json):`,
+    '',
+    '| write | write units | why |',
+    '| --- | ---: | --- |',
+    ...lines.map((l) => `| ${l.write} | ${fmt(l.units)} | ${l.why} |`),
+    `| **total** | **${fmt(units)}** | plus ${fmt(inputs.assumptions.failureRate * 4)} for the ${fmt(inputs.assumptions.failureRate * 100)} % retried (finish failed, enqueued, a retry's claim and finish) |`,
+    '',
+    'A transaction costs double: the capture transaction is over half of the units. The stream and',
+    'its reads by the Lambda trigger are free; the status and projection updates bill by item size.',
+    '',
+    '## What each change does to the cost',
+    '',
+    `Against the ${usd(total(awsCosts))} per million above (AWS assumptions), each change alone:`,
+    '',
+    '| change | write units per webhook | USD per million | keeps the guarantees | |',
+    '| --- | ---: | ---: | --- | --- |',
+    ...options.map(
+      (o) =>
+        `| ${o.change} | ${signedUnits(o.writeUnitsPerWebhook)} | ${signed(o.usdPerMillion)} | ${o.keepsGuarantees ? 'yes' : '**no**'} | ${o.note} |`,
+    ),
+    '',
+    '## The cheapest design that keeps the guarantees',
+    '',
+    `Every change above that saves money and keeps every guarantee (stored before the 202, none lost, the effect applied once, every failure visible), together: **${usd(cheapest.usdPerMillion)} per million** instead of ${usd(cheapest.baseUsdPerMillion)}, ${fmt(cheapest.writeUnitsPerWebhook)} write units per webhook instead of ${fmt(units + inputs.assumptions.failureRate * 4)}:`,
+    '',
+    ...cheapest.changes.map((c) => `- ${c}`),
+    '',
+    'Of these only the two conditional puts changes code paths that carry a guarantee (the claim and',
+    'the sweeper must then handle a WEBHOOK without its STATUS); the others are settings. None is',
+    'made here: this page prices them.',
+    '',
+  ];
+}
+
 /** The inputs' assumptions with the durations and log volume the bench measured. */
 function withBenchDurations(
   assumptions: Assumptions,
@@ -151,8 +204,12 @@ function withBenchDurations(
     next.captureDurationMs = round1(capture);
     origins.captureDurationMs = `bench: capture p50 through the API at concurrency 1 (an upper bound of the function's own time); AWS assumption ${assumptions.captureDurationMs}`;
   }
-  const attempt = results.endToEnd.attemptDuration.p50;
-  if (Number.isFinite(attempt)) {
+  // The process function's own time per record: at a light rate in memory, where neither a
+  // backlog nor the local disk stretches it (older results: their one end-to-end rate).
+  const memory = results.ladders?.find((l) => l.storage === 'memory');
+  const attempt = (memory?.steps.find((s) => s.rate === 10) ?? memory?.steps[0] ?? results.endToEnd)
+    ?.attemptDuration.p50;
+  if (attempt !== undefined && Number.isFinite(attempt)) {
     // attempt.started → attempt.completed spans two of the three writes (the claim comes first).
     next.processPerRecordMs = round1(attempt * 1.5);
     origins.processPerRecordMs = `bench: attempt.started → attempt.completed p50 × 1.5 (adds the claim); AWS assumption ${assumptions.processPerRecordMs}`;

@@ -29,7 +29,8 @@ export class FunctionLogTap {
   readonly lines = new Map<string, number>();
   readonly #milestones = new Map<string, Map<MilestoneEvent, number[]>>();
   readonly #partial = new Map<string, string>();
-  #waiters: Waiter[] = [];
+  /** By webhook id: thousands wait at once during a ladder step, and every line looks here. */
+  readonly #waiters = new Map<string, Waiter[]>();
 
   readonly sink: LogSink = (fn, _stream, chunk) => {
     this.bytes.set(fn, (this.bytes.get(fn) ?? 0) + Buffer.byteLength(chunk));
@@ -69,7 +70,9 @@ export class FunctionLogTap {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        const left = (this.#waiters.get(id) ?? []).filter((w) => w !== waiter);
+        if (left.length > 0) this.#waiters.set(id, left);
+        else this.#waiters.delete(id);
         resolve(undefined);
       }, timeoutMs);
       const waiter: Waiter = {
@@ -80,7 +83,7 @@ export class FunctionLogTap {
           resolve(at);
         },
       };
-      this.#waiters.push(waiter);
+      this.#waiters.set(id, [...(this.#waiters.get(id) ?? []), waiter]);
     });
   }
 
@@ -98,10 +101,13 @@ export class FunctionLogTap {
     const list = events.get(event) ?? [];
     list.push(at);
     events.set(event, list);
-    if (this.#waiters.length === 0) return;
-    const ready = this.#waiters.filter((w) => w.id === id && w.event === event);
+    const waiting = this.#waiters.get(id);
+    if (!waiting) return;
+    const ready = waiting.filter((w) => w.event === event);
     if (ready.length === 0) return;
-    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+    const left = waiting.filter((w) => w.event !== event);
+    if (left.length > 0) this.#waiters.set(id, left);
+    else this.#waiters.delete(id);
     for (const waiter of ready) waiter.resolve(at);
   }
 }

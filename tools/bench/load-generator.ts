@@ -57,8 +57,11 @@ export interface LoadResult {
   /** Operations of the unmeasured warm-up before the measured window. */
   readonly warmupOperations?: number;
   readonly durationMs: number;
-  /** paced-http only: when each new webhook was acknowledged (epoch ms), by webhook id. */
-  readonly accepted?: Array<{ id: string; status: number; acceptedAt: number }>;
+  /**
+   * paced-http only: each new webhook's id, when its request was due (epoch ms; open loop, so a
+   * stall counts against every request that waited) and when it was acknowledged.
+   */
+  readonly accepted?: Array<{ id: string; status: number; sentAt: number; acceptedAt: number }>;
   /** verify-cost only: microseconds per verification. */
   readonly microsecondsPerVerify?: number;
 }
@@ -296,6 +299,7 @@ async function paced(
             accepted.push({
               id: (JSON.parse(body) as { id: string }).id,
               status,
+              sentAt: performance.timeOrigin + due,
               acceptedAt: performance.timeOrigin + now,
             });
         },

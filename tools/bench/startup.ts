@@ -29,7 +29,7 @@ export interface StartupRun {
 export async function measureStartup(
   options: { synthCache: boolean; timeoutMs?: number } = { synthCache: true },
 ): Promise<StartupRun> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 180_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'webhooks-bench-start-'));
   const [api, dynamodb, sqs, proxy] = [
     await freePort(),
