@@ -70,7 +70,7 @@
             width,
             height: 200,
             series: [{}, ...series],
-            axes: [{}, { size: 50 }],
+            axes: [{}, { size: 70 }],
             scales: { x: { time: true } },
           },
           data,
