@@ -42,7 +42,7 @@ function layout(
 <script src="/assets/uPlot.iife.min.js" defer></script>
 <script src="/assets/console.js" defer></script>
 </head>
-<body data-page="${page}"${attributes}>
+<body data-page="${page}" data-target="${context.target}"${attributes}>
 <a class="skip" href="#main">Skip to content</a>
 <header>
 <nav aria-label="Console">

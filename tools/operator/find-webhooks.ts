@@ -1,4 +1,3 @@
-import { PROVIDERS } from '../../services/providers/registry.js';
 import type { AttentionIndex, AttentionStatus } from '../../services/webhooks/attention-index.js';
 import type { WebhookState } from '../../services/webhooks/webhook.js';
 import { deriveWebhookId, isWebhookId } from '../../services/webhooks/webhook-id.js';
@@ -129,9 +128,13 @@ export async function findWebhooks(
 
 /** The webhooks `text` names exactly: its id, or the id capture derives from a provider event id. */
 async function lookUp(deps: FindDependencies, text: string): Promise<WebhookState[]> {
+  // The registry loads every provider's library: only when a search needs their names, so
+  // the CLI's other commands start without them.
   const ids = isWebhookId(text)
     ? [text]
-    : PROVIDERS.map((provider) => deriveWebhookId(provider.name, text));
+    : (await import('../../services/providers/registry.js')).PROVIDERS.map((provider) =>
+        deriveWebhookId(provider.name, text),
+      );
   const states = await Promise.all(ids.map((id) => deps.ledger.getState(id)));
   return states.filter((s): s is WebhookState => s !== undefined);
 }

@@ -48,10 +48,11 @@ export async function scanWebhooks(
   table: ScannableTable,
   options: ScanOptions = {},
 ): Promise<ScanResult> {
-  const names: Record<string, string> = { '#pk': PARTITION_KEY, '#sk': SORT_KEY };
+  const names: Record<string, string> = { '#pk': PARTITION_KEY };
   const values: Record<string, unknown> = { ':wh': WEBHOOK_PARTITION_PREFIX };
   const conditions = ['begins_with(#pk, :wh)'];
   if (!options.withWebhooks) {
+    names['#sk'] = SORT_KEY;
     conditions.push('#sk = :status');
     values[':status'] = STATUS_SORT_KEY;
   }
