@@ -85,7 +85,7 @@ describe.runIf(TARGET.localProcesses && process.platform === 'linux')('stopping 
         DATA_DIR: mkdtempSync(join(root, 'data-')),
         ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
       };
-      // A first start synthesizes the stack (a minute on a busy machine); later ones reuse it.
+      // Every start reuses the run's assembly (runNpmStart passes the run's stack settings).
       const start = await runNpmStart(env, 120_000);
       const npm = start.child.pid as number;
       const tree = processTree(npm);

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { TEST_STACK_ENV } from './stack-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -52,8 +53,16 @@ async function startAndWaitForReady(
   const child = spawn(command, args, {
     cwd: ROOT,
     // The signing proxy, the function URL and the console on free ports unless the test names
-    // them: suites run side by side.
-    env: { ...process.env, PROXY_PORT: '0', FUNCTION_URL_PORT: '0', CONSOLE_PORT: '0', ...env },
+    // them: suites run side by side. The run's stack settings, so the start reuses the assembly
+    // the test run's global setup synthesized rather than bundling the functions again for itself.
+    env: {
+      ...process.env,
+      ...TEST_STACK_ENV,
+      PROXY_PORT: '0',
+      FUNCTION_URL_PORT: '0',
+      CONSOLE_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so kill() can take DynamoDB Local's JVM down with it.
     detached: true,

@@ -1,11 +1,9 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../../services/shared/config.js';
 import { DEFAULT_METRICS_NAMESPACE, METRIC } from '../../../stack/metrics-schema.js';
-import { resolveProfile } from '../../../stack/profile.js';
-import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
-import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
+import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
+import { STACK_NAME } from '../../../stack/webhook-stack.js';
 
 /*
  * The dashboard and the alarms beyond the dead letter queue's (stack/observability.ts): each
@@ -21,7 +19,7 @@ export interface ProfileTemplates {
   readonly local: Template;
 }
 
-type Variant = keyof ProfileTemplates | 'aws-function-url';
+type Variant = keyof ProfileTemplates | 'function-url';
 
 interface Resource {
   Type: string;
@@ -57,18 +55,15 @@ function dashboardBody(templ: Template): string {
 
 export function observabilityChecks(
   profileTemplates: () => ProfileTemplates,
+  synth: (profile: ProfileName, env: Record<string, string>) => Template,
   synthTimeoutMs: number,
 ): void {
   let functionUrlOnly: Template;
   beforeAll(() => {
-    const app = new App({ context: TEMPLATE_ONLY_CONTEXT });
-    const stack = new WebhookStack(app, STACK_NAME, {
-      profile: resolveProfile('aws', { STACK_INGRESS: 'function-url' }),
-    });
-    functionUrlOnly = Template.fromStack(stack);
+    functionUrlOnly = synth('local', { STACK_INGRESS: 'function-url' });
   }, synthTimeoutMs);
   const template = (variant: Variant): Template =>
-    variant === 'aws-function-url' ? functionUrlOnly : profileTemplates()[variant];
+    variant === 'function-url' ? functionUrlOnly : profileTemplates()[variant];
 
   describe.each(['aws', 'local'] as const)('the %s profile', (name) => {
     const templ = () => template(name);
@@ -206,7 +201,7 @@ export function observabilityChecks(
     });
 
     it("counts the capture function's URL where it is the only ingress", () => {
-      expect(inputs('aws-function-url')).toEqual({
+      expect(inputs('function-url')).toEqual({
         urlErrors: 'AWS/Lambda/Url5xxCount',
         urlRequests: 'AWS/Lambda/UrlRequestCount',
       });
