@@ -21,7 +21,7 @@ export interface HandlerContext {
   readonly occurredAt: string;
   /** When the receiver stored it (ISO 8601). */
   readonly receivedAt: string;
-  /** 1 for the first attempt, up to 3 (one attempt and two retries). */
+  /** 1 for the first attempt, 2 and 3 for the retries; a redrive or replay counts on (4, …). */
   readonly attempt: number;
   /** What started this attempt: the table's stream (the first) or the failed queue (retries). */
   readonly trigger: 'stream' | 'queue';

@@ -6,6 +6,7 @@
  */
 import type { EventPayloadMap, WebhookEventName } from '@octokit/webhooks-types';
 import type Stripe from 'stripe';
+import type { ProviderName as RegisteredProvider } from '../providers/registry.js';
 
 /** Stripe: every event type the installed `stripe` package knows, each with its own object. */
 export type StripeEventType = Stripe.Event['type'];
@@ -105,6 +106,14 @@ export interface ProviderEvents {
 }
 
 export type ProviderName = keyof ProviderEvents;
+
+/**
+ * Compiles only while the providers typed here are exactly the registered ones
+ * (services/providers/registry.ts): a new provider needs its events typed above.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type MustHold<T extends true> = T;
+export type EveryProviderTyped = MustHold<Same<RegisteredProvider, ProviderName>>;
 
 /** What a pattern may be: an event type, or a prefix ending in `*` (`payment_intent.*`). */
 type Prefixes<T extends string> = T extends `${infer Head}.${infer Tail}`

@@ -1,6 +1,8 @@
-import type { BigCommerceEvent } from '../processing/provider-events.js';
-import type { WebhookHandler } from '../processing/webhook-handlers.js';
-import { PermanentError } from '../shared/errors.js';
+import {
+  type BigCommerceEvent,
+  PermanentError,
+  type WebhookHandler,
+} from '../processing/handler-api.js';
 
 /**
  * Example handler: keeps, per BigCommerce order, the last order event and status seen.

@@ -1,4 +1,4 @@
-import { webhookHandlers } from '../processing/webhook-handlers.js';
+import { webhookHandlers } from '../processing/handler-api.js';
 import { orderHandler } from './bigcommerce-order.js';
 import { paymentIntentHandler } from './stripe-payment-intent.js';
 

@@ -1,6 +1,8 @@
-import type { StripeEvent } from '../processing/provider-events.js';
-import type { WebhookHandler } from '../processing/webhook-handlers.js';
-import { PermanentError } from '../shared/errors.js';
+import {
+  PermanentError,
+  type StripeEvent,
+  type WebhookHandler,
+} from '../processing/handler-api.js';
 
 /**
  * Example handler: keeps the latest known state of each Stripe payment intent. Stripe does not

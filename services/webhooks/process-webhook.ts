@@ -188,7 +188,10 @@ async function recordFailure(
 
   // The next attempt, unless this was the last: after the handler's delay (retry-later) or the
   // backoff (transient), counted from the failure as the ledger records it (`nextAttemptAt`).
-  const delaySeconds = retryDelaySeconds(error, attempt, deps.retryBackoff);
+  // The backoff grows with the message's receives, not the attempt number, so a redriven or
+  // replayed webhook (attempt 4 on its message's first receive) takes the same steps again.
+  const retry = trigger.source === 'stream' ? 1 : trigger.receiveCount + 1;
+  const delaySeconds = retryDelaySeconds(error, retry, deps.retryBackoff);
 
   if (trigger.source === 'stream') {
     const queueToken = randomUUID();

@@ -51,13 +51,13 @@ export function failureKind(error: unknown): FailureKind {
   return 'transient';
 }
 
-/** The delay before the next attempt after this failure of attempt `attempt`. */
+/** The delay before retry `retry` (1 for the first) after this failure. */
 export function retryDelaySeconds(
   error: unknown,
-  attempt: number,
+  retry: number,
   backoff: RetryBackoff,
   random?: () => number,
 ): number {
   if (error instanceof RetryLaterError) return clampDelay(error.retryAfterSeconds);
-  return backoffSeconds(backoff, attempt, random);
+  return backoffSeconds(backoff, retry, random);
 }

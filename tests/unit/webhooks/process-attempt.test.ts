@@ -383,6 +383,31 @@ describe('when the next attempt comes', () => {
     expect(notified).toEqual([webhook.id]);
   });
 
+  it("a redriven webhook's backoff follows its message's receives (about 5 min after the first), not its attempt number", async () => {
+    const { ledger, deps, failedQueue } = harness({ fails: true });
+    const webhook = await captured(ledger);
+    // Three attempts and dead, then a redrive: attempt 4 on its new message's first receive.
+    await processAttempt(deps, webhook, { source: 'stream' });
+    const token = (await ledger.getState(webhook.id))!.queueToken!;
+    await processAttempt(deps, webhook, queue(token, 1));
+    await processAttempt(deps, webhook, queue(token, 2));
+    const dead = (await ledger.getState(webhook.id))!;
+    await ledger.requeue(webhook.id, {
+      from: 'dead',
+      expectedVersion: dead.version,
+      queueToken: 'redriven',
+    });
+    expect(await processAttempt(deps, webhook, queue('redriven', 1))).toMatchObject({
+      result: 'failed',
+      attempt: 4,
+    });
+    const state = await ledger.getState(webhook.id);
+    const due = seconds(state?.attemptLog?.a4?.endedAt, state?.nextAttemptAt);
+    expect(due).toBeGreaterThanOrEqual(240);
+    expect(due).toBeLessThanOrEqual(360);
+    expect(failedQueue.delayed.at(-1)?.receiptHandle).toBe('rh-1');
+  });
+
   it('the claim of the next attempt clears nextAttemptAt', async () => {
     const { ledger, deps } = harness({ fails: true });
     const webhook = await captured(ledger);
