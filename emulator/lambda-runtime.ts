@@ -188,7 +188,8 @@ export class LambdaFunction {
   /**
    * Spawns an environment and initialises it (within Lambda's init limit); once ready it serves
    * the invocation waiting longest, or waits idle. If initialisation fails, the environment is
-   * discarded and that invocation gets the init error, as on Lambda; the next one tries again.
+   * discarded; with no other environment, that invocation gets the init error, as on Lambda,
+   * and the next one tries again.
    */
   async #start(options: { initLimit: boolean }): Promise<void> {
     const environment = this.#spawn();
@@ -201,8 +202,14 @@ export class LambdaFunction {
     } catch (error) {
       this.#starting--;
       this.#discard(environment);
-      this.#waiting.shift()?.reject(error as Error);
-      this.#scaleOut();
+      // Lambda fails the invocation whose environment did not initialise. Here none is bound
+      // to one: the invocation waiting longest gets the error only when no other environment
+      // could serve it; otherwise it waits for a busy one (a slow machine can take longer than
+      // the init limit to start an environment beside working ones).
+      if (this.#environments.size === 0) {
+        this.#waiting.shift()?.reject(error as Error);
+        this.#scaleOut();
+      }
       throw error;
     }
     this.#starting--;

@@ -101,7 +101,17 @@ say(`· start-up: npm start to ready, once synthesizing, then ${settings.startup
 const startupRuns: StartupRun[] = [];
 for (let i = 0; i <= settings.startupRuns; i++) {
   // The first start synthesizes, as after a change; the others may reuse the cached assembly.
-  const run = await measureStartup({ synthCache: i > 0 });
+  let run: StartupRun;
+  try {
+    run = await measureStartup({ synthCache: i > 0 });
+  } catch (error) {
+    // A start that failed (a shared machine can take DynamoDB Local past its 30 s) is reported,
+    // not the end of the run.
+    say(
+      `    run ${i + 1}: failed: ${(error as Error).message.split('\n')[1] ?? (error as Error).message}`,
+    );
+    continue;
+  }
   startupRuns.push(run);
   say(
     `    run ${i + 1}: ready in ${run.readySeconds} s (${run.synthesized ? 'synthesized' : 'assembly reused'}; stopped in ${run.stopSeconds} s)`,

@@ -9,6 +9,8 @@ import { type LatencySummary, round, summarize } from './statistics.js';
 export interface RateStep {
   readonly rate: number;
   readonly seconds: number;
+  /** Requests sent; those not answered 202 are in `errors` (5xx, timeouts) or were duplicates. */
+  readonly sent: number;
   readonly accepted: number;
   readonly completed: number;
   readonly errors: number;
@@ -102,6 +104,7 @@ export async function rateStep(
   return {
     rate,
     seconds,
+    sent: sent.poolSize,
     accepted: accepted.length,
     completed: latencies.length,
     errors: sent.errors,

@@ -448,7 +448,7 @@ function ladderSection(r: BenchResults): string[] {
 
 function stepRow(label: string, s: RateStep): string {
   const c = s.cpuMsPerWebhook;
-  return `| ${label} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latency.max} ms | ${s.captureLatency.p50} / ${s.captureLatency.p99} ms | ${s.attemptDuration.p50} ms | ${s.processedPerSecond}/s | ${s.backlogAtEnd} | ${s.backlogGrew ? '**grew**' : 'no'} | ${s.drainSeconds} s | ${stackCpuMs(s)} ms (${c.dynamodbLocal} + ${c.emulator}) | ${s.completed} / ${s.accepted} |`;
+  return `| ${label} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latency.max} ms | ${s.captureLatency.p50} / ${s.captureLatency.p99} ms | ${s.attemptDuration.p50} ms | ${s.processedPerSecond}/s | ${s.backlogAtEnd} | ${s.backlogGrew ? '**grew**' : 'no'} | ${s.drainSeconds} s | ${stackCpuMs(s)} ms (${c.dynamodbLocal} + ${c.emulator}) | ${s.completed} / ${s.accepted}${s.sent !== undefined && s.sent !== s.accepted ? ` (${s.sent} sent, ${s.errors} errors)` : ''} |`;
 }
 
 function cpuSection(r: BenchResults): string[] {

@@ -101,6 +101,18 @@ const HANDLERS: Record<string, string> = {
       return { threadId };
     };
   `,
+  'second-init-throws.mjs': `
+    import fs from 'node:fs';
+    import { threadId } from 'node:worker_threads';
+    // The first environment initialises, every later one fails to (a cold start that ran past
+    // the init limit on a busy machine fails the same way).
+    if (fs.existsSync(process.env.MARKER)) throw new Error('this environment did not initialise');
+    fs.writeFileSync(process.env.MARKER, '');
+    export const handler = async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, event.ms));
+      return { threadId };
+    };
+  `,
   'size.mjs': `
     export const handler = async (event) => event.length;
     export const inflate = async (event) => 'x'.repeat(event.chars);
@@ -390,6 +402,23 @@ describe('LambdaFunction: concurrency', () => {
     ]);
 
     // The second waited 200 ms for the warm environment instead of 3 s for a new one.
+    expect(second.threadId).toBe(first.threadId);
+  });
+
+  it('keeps an invocation waiting for a busy environment when a new one fails to initialise', async () => {
+    const marker = path.join(fs.mkdtempSync(path.join(dir, 'marker-')), 'first-init');
+    const fn = makeFunction(
+      'second-init-throws.mjs',
+      { timeoutSeconds: 10, environment: { MARKER: marker } },
+      { maxConcurrency: 2 },
+    );
+    await fn.warm();
+
+    const [first, second] = await Promise.all([
+      fn.invoke<{ threadId: number }>({ ms: 1_000 }),
+      fn.invoke<{ threadId: number }>({ ms: 0 }),
+    ]);
+
     expect(second.threadId).toBe(first.threadId);
   });
 
