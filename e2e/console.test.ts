@@ -69,6 +69,10 @@ describe.runIf(TARGET.localProcesses)('operator console in the browser', () => {
       stack.send('bigcommerce', bigcommerceEvent(), { 'x-fault-fail-attempts': '99' }),
       stack.send('stripe', event),
     ]);
+    // Every one stored (202), or nothing below means anything.
+    expect([stripeDead, orderA, orderB, completed].map((r) => r.status)).toEqual([
+      202, 202, 202, 202,
+    ]);
     deadStripe = stripeDead.body.id;
     deadOrders = [orderA.body.id, orderB.body.id].sort();
     completedEvent = { id: completed.body.id, eventId: (event as { id: string }).id };

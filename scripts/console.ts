@@ -67,12 +67,17 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof TargetUnavailableError) process.stderr.write(`${error.message}\n`);
-  else if ((error as { code?: string }).code === 'EADDRINUSE')
-    process.stderr.write(
-      `The port is in use (${(error as Error).message}). Set --port or CONSOLE_PORT.\n`,
-    );
-  else process.stderr.write(`Failed: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof TargetUnavailableError) process.stderr.write(`${error.message}\n`);
+    else if ((error as { code?: string }).code === 'EADDRINUSE')
+      process.stderr.write(
+        `The port is in use (${(error as Error).message}). Set --port or CONSOLE_PORT.\n`,
+      );
+    else process.stderr.write(`Failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -83,7 +83,6 @@ ${STATUS_ORDER.map(
 <li><span class="count"><span class="label">received in all</span> <span class="value" id="received-total">–</span></span></li>
 </ul>
 </section>
-<div class="grid">
 <section aria-labelledby="queues-title">
 <h2 id="queues-title">Queues</h2>
 <table>
@@ -104,7 +103,6 @@ ${STATUS_ORDER.map(
 <tbody id="provider-rows"></tbody>
 </table>
 </section>
-</div>
 <section aria-labelledby="activity-title">
 <h2 id="activity-title">Last hour</h2>
 <p id="latency-summary">Processing latency (receipt to completion): –</p>
