@@ -336,7 +336,7 @@ describe('the dead letter queue alarm', () => {
         id.startsWith('DeadWebhooksQueue'),
       )!;
       const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-      // The others (stack/observability.ts) are tested in observability.test.ts.
+      // The others (stack/observability.ts) are checked by webhook-stack.test.ts (observability-checks.ts).
       const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter((id) =>
         id.startsWith('DeadLetterAlarm'),
       );
