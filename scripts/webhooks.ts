@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { sweepWebhooks } from '../services/webhooks/sweep-webhooks.js';
 import type { AttemptRecord, WebhookState, WebhookStatus } from '../services/webhooks/webhook.js';
+import { readWebhookBody } from '../services/webhooks/webhook-body.js';
 import { isWebhookId } from '../services/webhooks/webhook-id.js';
 import { redriveWebhooks } from '../tools/operator/redrive-webhooks.js';
 import { ReplayRefusedError, replayWebhook } from '../tools/operator/replay-webhook.js';
@@ -155,13 +156,23 @@ async function show(target: Target, id: string, io: Io): Promise<number> {
   ]);
   if (!state || !webhook) throw new NotFoundError(`No webhook ${id}.`);
   const attempts = Object.values(state.attemptLog ?? {}).sort((a, b) => a.attempt - b.attempt);
-  let payload: unknown = webhook.payload;
-  try {
-    payload = JSON.parse(webhook.payload);
-  } catch {}
+  const bytes = await readWebhookBody(webhook, target.payloads);
+  const stored = {
+    size: webhook.body.size,
+    sha256: webhook.body.sha256,
+    location: webhook.body.location,
+  };
+  // The payload as JSON when it is JSON text; otherwise its exact bytes, base64.
+  const text = utf8Text(bytes);
+  let payload: unknown = text;
+  if (text !== undefined) {
+    try {
+      payload = JSON.parse(text);
+    } catch {}
+  }
   if (io.json) {
     io.out(
-      `${JSON.stringify({ ...toStatusView(state), eventId: webhook.eventId, occurredAt: webhook.occurredAt, headers: webhook.headers, payload, attempts })}\n`,
+      `${JSON.stringify({ ...toStatusView(state), eventId: webhook.eventId, occurredAt: webhook.occurredAt, headers: webhook.headers, body: stored, ...(text === undefined ? { payloadBase64: bytes.toString('base64') } : { payload }), attempts })}\n`,
     );
     return 0;
   }
@@ -186,7 +197,8 @@ async function show(target: Target, id: string, io: Io): Promise<number> {
       .join('\n')}\n`,
   );
   io.out(
-    `\npayload\n${typeof payload === 'string' ? payload : JSON.stringify(payload, null, 2)}\n`,
+    `\npayload     ${stored.size} bytes, sha256 ${stored.sha256}, ${stored.location === 's3' ? 'in the payload bucket' : 'inline'}\n` +
+      `${text === undefined ? `(not UTF-8 text; base64)\n${bytes.toString('base64')}` : typeof payload === 'string' ? payload : JSON.stringify(payload, null, 2)}\n`,
   );
   return 0;
 }
@@ -428,3 +440,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = exit;
   },
 );
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

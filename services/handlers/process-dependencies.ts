@@ -1,10 +1,11 @@
 import { processors } from '../processors/registry.js';
-import { getSnsClient, getSqsClient } from '../shared/aws-clients.js';
+import { getS3Client, getSnsClient, getSqsClient } from '../shared/aws-clients.js';
 import { getSettings } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { createFailedQueue } from '../webhooks/failed-queue.js';
 import { createOperatorNotifier } from '../webhooks/operator-notifier.js';
 import type { ProcessDependencies } from '../webhooks/process-webhook.js';
+import { createS3PayloadStore } from '../webhooks/s3-payload-store.js';
 import { getWebhookTable } from './webhook-table-instance.js';
 
 let processing: ProcessDependencies | undefined;
@@ -18,6 +19,7 @@ export function processDependencies(): ProcessDependencies {
     failedQueue: createFailedQueue(getSqsClient(), settings.failedQueueUrl),
     notifier: createOperatorNotifier(getSnsClient(), settings.operatorTopicArn),
     processors,
+    payloads: createS3PayloadStore(getS3Client, settings.payloadBucket),
     leaseSeconds: settings.leaseSeconds,
     faultInjection: settings.faultInjection,
     log: logger,

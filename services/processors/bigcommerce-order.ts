@@ -21,7 +21,7 @@ export const bigcommerceOrderProcessor: Processor = {
     webhook.provider === 'bigcommerce' && webhook.eventType.startsWith('store/order/'),
 
   async process(webhook, { projections }) {
-    const event = JSON.parse(webhook.payload) as OrderEvent;
+    const event = JSON.parse(webhook.payload.toString('utf8')) as OrderEvent;
     const orderId = event.data?.id;
     if (typeof orderId !== 'number' && typeof orderId !== 'string') {
       throw new PermanentError('A store/order event must carry data.id, the order id.', {

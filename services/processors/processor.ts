@@ -1,5 +1,5 @@
 import type { ProjectionStore } from '../webhooks/projection-store.js';
-import type { Outcome, Webhook } from '../webhooks/webhook.js';
+import type { Outcome, WebhookWithPayload } from '../webhooks/webhook.js';
 
 export interface ProcessorResult {
   readonly outcome: Outcome;
@@ -18,6 +18,6 @@ export interface ProcessorContext {
  */
 export interface Processor {
   /** Whether this processor applies events of this provider and type. */
-  handles(webhook: Webhook): boolean;
-  process(webhook: Webhook, context: ProcessorContext): Promise<ProcessorResult>;
+  handles(webhook: WebhookWithPayload): boolean;
+  process(webhook: WebhookWithPayload, context: ProcessorContext): Promise<ProcessorResult>;
 }

@@ -22,7 +22,8 @@ export const stripePaymentIntentProcessor: Processor = {
     webhook.provider === 'stripe' && webhook.eventType.startsWith('payment_intent.'),
 
   async process(webhook, { projections }) {
-    const intent = (JSON.parse(webhook.payload) as PaymentIntentEvent).data?.object;
+    const intent = (JSON.parse(webhook.payload.toString('utf8')) as PaymentIntentEvent).data
+      ?.object;
     if (typeof intent?.id !== 'string' || intent.object !== 'payment_intent') {
       throw new PermanentError(
         'A payment_intent event must carry data.object, a payment_intent with an id.',

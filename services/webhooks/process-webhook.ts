@@ -8,6 +8,7 @@ import type { OperatorNotifier } from './operator-notifier.js';
 import type { ProjectionStore } from './projection-store.js';
 import { scheduleRetry } from './schedule-retry.js';
 import type { FailureKind, Outcome, Webhook, WebhookState } from './webhook.js';
+import { type PayloadStore, readWebhookBody } from './webhook-body.js';
 import type { WebhookLedger } from './webhook-ledger.js';
 
 export interface ProcessDependencies {
@@ -17,6 +18,8 @@ export interface ProcessDependencies {
   readonly failedQueue: FailedQueue;
   readonly notifier: OperatorNotifier;
   readonly processors: readonly Processor[];
+  /** Where claim-checked bodies are read from (absent: the stack has no payload bucket). */
+  readonly payloads?: Pick<PayloadStore, 'get'>;
   readonly leaseSeconds: number;
   readonly faultInjection: boolean;
   readonly log: Logger;
@@ -118,9 +121,13 @@ async function runProcessor(deps: ProcessDependencies, webhook: Webhook, attempt
       );
     }
   }
-  const processor = deps.processors.find((p) => p.handles(webhook));
+  // The one point where processing obtains the payload: inline or claim-checked alike. A body
+  // that cannot be read fails the attempt as transient (PayloadUnavailableError).
+  const { body: _stored, ...envelope } = webhook;
+  const loaded = { ...envelope, payload: await readWebhookBody(webhook, deps.payloads) };
+  const processor = deps.processors.find((p) => p.handles(loaded));
   if (!processor) return { outcome: 'ignored' as const };
-  return processor.process(webhook, { projections: deps.projections });
+  return processor.process(loaded, { projections: deps.projections });
 }
 
 async function recordFailure(

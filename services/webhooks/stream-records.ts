@@ -6,7 +6,7 @@ import { withoutKeys } from '../../stack/table-schema.js';
 import { errorFields } from '../shared/logger.js';
 import { BoundedBatchProcessor, RedeliverRecord } from './batch-processor.js';
 import { type ProcessDependencies, processAttempt } from './process-webhook.js';
-import type { Webhook } from './webhook.js';
+import { fromWebhookItem } from './webhook-item.js';
 
 /**
  * The first attempt of each webhook a batch of stream records (INSERTs of WEBHOOK items)
@@ -43,7 +43,9 @@ async function processStreamRecord(deps: ProcessDependencies, record: DynamoDBRe
     const image = record.dynamodb?.NewImage;
     if (!image)
       throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
-    const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
+    const webhook = fromWebhookItem(
+      withoutKeys(unmarshall(binaryAsBytes(image as Record<string, unknown>))),
+    );
     report = await processAttempt(deps, webhook, { source: 'stream' });
   } catch (error) {
     deps.log.error(
@@ -57,4 +59,19 @@ async function processStreamRecord(deps: ProcessDependencies, record: DynamoDBRe
     throw error;
   }
   if (!report.ack) throw new RedeliverRecord(report.reason ?? report.result);
+}
+
+/**
+ * A stream record's image arrives as JSON, its Binary attributes (an inline body) as base64 text;
+ * the SDK's unmarshall expects bytes for them.
+ */
+function binaryAsBytes(image: Record<string, unknown>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(image as Record<string, { B?: unknown }>)) {
+    out[name] =
+      typeof value.B === 'string'
+        ? { B: Buffer.from(value.B, 'base64') }
+        : (value as AttributeValue);
+  }
+  return out;
 }
