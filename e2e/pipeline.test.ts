@@ -242,7 +242,8 @@ describe('bad input is rejected with a stable code and nothing is stored', () =>
   });
 
   it('413 for a body over the size limit', async () => {
-    const event = stripeEvent({ data: { object: { description: 'x'.repeat(300 * 1024) } } });
+    // Over what a 6 MB invocation leaves for the body (MAX_EVENT_BODY_BYTES), envelope still inside.
+    const event = stripeEvent({ data: { object: { description: 'x'.repeat(6_280_000) } } });
     const response = await stack.send('stripe', event);
     expect(response).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
     expect(await stack.store.ledger.getState(deriveWebhookId('stripe', event.id))).toBeUndefined();

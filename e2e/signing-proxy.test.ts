@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveWebhookId } from '../services/webhooks/webhook-id.js';
+import { sha256 } from '../services/webhooks/webhook-ledger.js';
 import { build } from '../tools/signing-proxy/app.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
 import type { RunReport } from '../tools/signing-proxy/run-report.js';
@@ -217,7 +218,7 @@ describe('signing proxy → receiver', () => {
     const [delivery] = report.deliveries;
     expect(delivery!.response.status).toBe(202);
     const stored = await stack.store.ledger.getWebhook(delivery!.webhookId!);
-    expect(stored?.payload).toBe(captured);
+    expect(stored?.body).toMatchObject({ location: 'inline', sha256: sha256(captured) });
 
     const bigcommerce = JSON.stringify({
       scope: 'store/order/updated',

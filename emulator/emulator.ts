@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Logger, pino } from 'pino';
@@ -201,8 +202,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const streamsClient = new DynamoDBStreamsClient(localClientConfig(endpoints.dynamodb));
     const sqsClient = new SQSClient(localClientConfig(endpoints.sqs));
     const snsClient = new SNSClient(localClientConfig(endpoints.sqs));
+    const s3Client = new S3Client({ ...localClientConfig(endpoints.sqs), forcePathStyle: true });
     stops.push(async () => {
-      for (const client of [dynamodbClient, streamsClient, sqsClient, snsClient]) client.destroy();
+      for (const client of [dynamodbClient, streamsClient, sqsClient, snsClient, s3Client])
+        client.destroy();
     });
 
     // Provision: tables, queues and topics created, every resource's physical name and ARN.
@@ -217,7 +220,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     );
     const resources = await provision(
       template,
-      { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient },
+      { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient, s3: s3Client },
       {
         ...naming,
         apiUrl: endpoints.api,

@@ -3,7 +3,7 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { send } from './api-gateway.js';
-import { buildHttpApiEvent, type HttpApiRequest } from './http-api-event.js';
+import { buildHttpApiEvent, type HttpApiRequest, TEXT_TYPES } from './http-api-event.js';
 import {
   apiGatewayErrorBody,
   type GatewayErrorBody,
@@ -17,13 +17,6 @@ import { type CfnTemplate, resourcesOfType } from './template.js';
 
 /** The port of the first function URL unless told otherwise; 3000 is the API, 3001 the proxy. */
 export const DEFAULT_FUNCTION_URL_PORT = 3002;
-
-/**
- * The bodies a function URL passes as text; every other body is base64-encoded, also without a
- * content type, and for `application/x-www-form-urlencoded` and `+json` types. AWS documents only
- * "binary is base64-encoded"; this split is what senders report from AWS (docs/architecture.md).
- */
-const TEXT_TYPES = /^\s*(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 

@@ -24,8 +24,15 @@ export interface HttpApiTarget {
   readonly accountId: string;
 }
 
-const TEXT_TYPES =
-  /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[\w.+-]+\+(json|xml))/i;
+/**
+ * The bodies API Gateway (HTTP API, payload format 2.0) and function URLs pass as text; every other
+ * body is base64-encoded, also without a content type, and for `application/x-www-form-urlencoded`
+ * and `+json` types. AWS documents only "if the content type of the request is binary, the body is
+ * base64-encoded"; this split is what was verified against AWS and reported (ministack
+ * ministackorg/ministack#766 for HTTP APIs, users' reports for function URLs). A text body is
+ * handed over as a string: bytes that are not UTF-8 cannot survive that (they become U+FFFD here).
+ */
+export const TEXT_TYPES = /^\s*(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
 
 /**
  * The event API Gateway (HTTP API, payload format 2.0) sends the integrated function: header

@@ -51,14 +51,25 @@ export function functionErrorResponse(
   errorType: string | undefined,
   errorBody: GatewayErrorBody = apiGatewayErrorBody,
 ): HttpApiResponse {
-  return errorType === 'Sandbox.Timedout'
-    ? gatewayErrorResponse(
-        503,
-        'service_unavailable',
-        'Service Unavailable: the function timed out.',
-        errorBody,
-      )
-    : gatewayErrorResponse(500, 'internal_error', 'Internal Server Error', errorBody);
+  if (errorType === 'Sandbox.Timedout') {
+    return gatewayErrorResponse(
+      503,
+      'service_unavailable',
+      'Service Unavailable: the function timed out.',
+      errorBody,
+    );
+  }
+  // An event over Lambda's 6 MB invocation limit never reaches the function: the gateway answers
+  // 413, as API Gateway is reported to (`{"message":"Request Too Long"}`).
+  if (errorType === 'RequestTooLargeException') {
+    return gatewayErrorResponse(
+      413,
+      'payload_too_large',
+      "Request Too Long: the event is over the function's 6 MB invocation limit.",
+      errorBody,
+    );
+  }
+  return gatewayErrorResponse(500, 'internal_error', 'Internal Server Error', errorBody);
 }
 
 /** An answer of the gateway itself, in the shape `errorBody` gives. */

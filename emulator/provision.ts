@@ -1,7 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { provisionBucket } from './provision-bucket.js';
 import { provisionQueue } from './provision-queue.js';
 import { provisionTable } from './provision-table.js';
 import { provisionSubscription, provisionTopic } from './provision-topic.js';
@@ -20,6 +22,8 @@ export interface ProvisionClients {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
+  /** fauxqs's S3, on the SQS endpoint. */
+  readonly s3: S3Client;
 }
 
 export interface ProvisionOptions {
@@ -64,6 +68,7 @@ const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::SQS::Queue': provisionQueue,
   'AWS::SNS::Topic': provisionTopic,
   'AWS::SNS::Subscription': provisionSubscription,
+  'AWS::S3::Bucket': provisionBucket,
   'AWS::Lambda::Function': named('FunctionName', 'lambda', 'function:'),
   'AWS::Events::Rule': named('Name', 'events', 'rule/'),
   'AWS::ApiGatewayV2::Api': async ({ options }, logicalId) => ({
@@ -102,6 +107,7 @@ const NOT_EMULATED = new Set([
   'AWS::Lambda::Permission',
   'AWS::SQS::QueuePolicy',
   'AWS::SNS::TopicPolicy',
+  'AWS::S3::BucketPolicy',
   'AWS::CDK::Metadata',
   'AWS::ApiGatewayV2::Stage',
   'AWS::Logs::LogGroup',

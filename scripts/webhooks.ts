@@ -181,9 +181,21 @@ async function status(operator: Operator, id: string, io: Io): Promise<number> {
 
 async function show(operator: Operator, id: string, io: Io): Promise<number> {
   const detail = await operator.show(id);
-  const { status: view, eventId, occurredAt, headers, payload, attempts } = detail;
+  const {
+    status: view,
+    eventId,
+    occurredAt,
+    headers,
+    body,
+    payload,
+    payloadBase64,
+    attempts,
+  } = detail;
   if (io.json) {
-    io.out(`${JSON.stringify({ ...view, eventId, occurredAt, headers, payload, attempts })}\n`);
+    // The payload as JSON when it is JSON text; otherwise its exact bytes, base64.
+    io.out(
+      `${JSON.stringify({ ...view, eventId, occurredAt, headers, body, ...(payloadBase64 === undefined ? { payload } : { payloadBase64 }), attempts })}\n`,
+    );
     return 0;
   }
   printStatus(view, io);
@@ -209,7 +221,8 @@ async function show(operator: Operator, id: string, io: Io): Promise<number> {
       .join('\n')}\n`,
   );
   io.out(
-    `\npayload\n${typeof payload === 'string' ? payload : JSON.stringify(payload, null, 2)}\n`,
+    `\npayload     ${body.size} bytes, sha256 ${body.sha256}, ${body.location === 's3' ? 'in the payload bucket' : 'inline'}\n` +
+      `${payloadBase64 !== undefined ? `(not UTF-8 text; base64)\n${payloadBase64}` : typeof payload === 'string' ? payload : JSON.stringify(payload, null, 2)}\n`,
   );
   return 0;
 }

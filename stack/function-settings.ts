@@ -71,6 +71,12 @@ export const FUNCTION_SETTINGS = {
   operatorTopicArn: text('OPERATOR_TOPIC_ARN'),
   retentionDays: positiveInteger('RETENTION_DAYS', AWS_PROFILE.retentionDays),
   maxPayloadBytes: positiveInteger('MAX_PAYLOAD_BYTES', AWS_PROFILE.maxPayloadBytes),
+  /** The payload bucket (claim-checked bodies) and the largest body kept inline. */
+  payloadBucket: text('PAYLOAD_BUCKET'),
+  payloadInlineMaxBytes: positiveInteger(
+    'PAYLOAD_INLINE_MAX_BYTES',
+    AWS_PROFILE.payloadInlineMaxBytes,
+  ),
   leaseSeconds: positiveInteger('LEASE_SECONDS', AWS_PROFILE.leaseSeconds),
   /** Records of one stream batch the process function runs at once. */
   streamRecordConcurrency: positiveInteger(

@@ -3,7 +3,9 @@ import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnPolicy, CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import { PAYLOAD_KEY_PREFIX } from '../services/webhooks/webhook-body.js';
 import type { ProfileName } from './profile.js';
 
 /**
@@ -53,6 +55,26 @@ export function acknowledgeNagFindings(stack: Stack, profile: ProfileName): void
       'IAM5[Resource::*]',
       'dynamodb:ListStreams, granted with the stream trigger, has no resource-level permissions (AWS service authorization reference); every other action in the policy is scoped to this stack.',
     );
+  }
+
+  for (const bucket of all.filter((c) => c instanceof CfnBucket)) {
+    acknowledge(
+      bucket,
+      'S1',
+      "The payload bucket holds webhook bodies that only the stack's own functions write (capture, under one prefix) and read (processing); every request is already in CloudTrail for the account, and server access logs would need a second bucket for no question this stack has to answer.",
+    );
+  }
+  // The payload bucket's grants are on its objects under one prefix (`<bucket>/webhooks/*`): the
+  // wildcard is the webhook ids, not other buckets or actions (stack/webhook-stack.ts).
+  for (const bucket of all.filter((c) => c instanceof CfnBucket)) {
+    const payloadObjects = `Resource::<${stack.getLogicalId(bucket as CfnBucket)}.Arn>/${PAYLOAD_KEY_PREFIX}*`;
+    for (const policy of all.filter((c) => c instanceof CfnPolicy)) {
+      acknowledge(
+        policy,
+        `IAM5[${payloadObjects}]`,
+        'Grants on the payload bucket name its objects under the webhooks/ prefix: one object per webhook, keyed by its id, so the wildcard stands for webhook ids only. Capture may only PutObject there, processing only GetObject.',
+      );
+    }
   }
 
   for (const route of all.filter((c) => c instanceof CfnRoute)) {

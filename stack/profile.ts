@@ -13,6 +13,16 @@ export type ProfileName = 'local' | 'aws';
 export const MAX_RECEIVE_COUNT = 2;
 
 /**
+ * The largest webhook body, as the invocation event carries it: a synchronous Lambda invocation
+ * takes at most 6 MB (6,291,456 bytes) of request, event envelope included. The envelope is
+ * bounded by the HTTP API's 10,240 bytes of request line and headers plus the request context;
+ * 16 KiB is set aside for it. A body the gateway base64-encodes (any content type but text,
+ * JSON, XML and JavaScript) is 4/3 of its bytes in the event: at most 4,706,304 bytes of body. A
+ * JSON or text body is carried as a JSON string: about 6.2 MB, less its escaping.
+ */
+export const MAX_EVENT_BODY_BYTES = 6 * 1024 * 1024 - 16 * 1024;
+
+/**
  * How senders reach the capture function: API Gateway's HTTP API, a Lambda function URL (auth
  * `NONE`: the provider's signature is the authentication, as it is behind the HTTP API), or both.
  * Either way the function gets payload format 2.0 on `POST /api/webhooks/{provider}`.
@@ -48,8 +58,13 @@ export interface Profile {
   readonly leaseSeconds: number;
   /** How long webhooks are kept, longer than any sender retries (Stripe: three days). */
   readonly retentionDays: number;
-  /** Capture refuses bodies over this many bytes (413 payload_too_large). */
+  /**
+   * Capture refuses bodies over this many bytes as the invocation event carries them (413
+   * payload_too_large): `MAX_EVENT_BODY_BYTES`, what a 6 MB invocation leaves for the body.
+   */
   readonly maxPayloadBytes: number;
+  /** Bodies over this many bytes go to the payload bucket (claim check); smaller stay inline. */
+  readonly payloadInlineMaxBytes: number;
   readonly streamRetryAttempts: number;
   /**
    * The backoff of a transient failure's retries (services/webhooks/retry-delay.ts): the first
@@ -132,7 +147,8 @@ export const AWS_PROFILE: Profile = {
   deadLetterRetentionDays: 14,
   leaseSeconds: 60,
   retentionDays: 30,
-  maxPayloadBytes: 256 * 1024,
+  maxPayloadBytes: MAX_EVENT_BODY_BYTES,
+  payloadInlineMaxBytes: 64 * 1024,
   streamRetryAttempts: 10,
   retryBackoff: { firstSeconds: 30, factor: 10 },
   streamRecordConcurrency: 10,
@@ -170,6 +186,7 @@ function localProfile(env: Env): Profile {
     leaseSeconds: 6,
     retentionDays: 7,
     maxPayloadBytes: AWS_PROFILE.maxPayloadBytes,
+    payloadInlineMaxBytes: AWS_PROFILE.payloadInlineMaxBytes,
     streamRetryAttempts: 10,
     // About 1 s, then 3 s: a transient failure is dead within seconds, so e2e stays quick.
     retryBackoff: { firstSeconds: 1, factor: 3 },

@@ -19,9 +19,11 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PAYLOAD_KEY_PREFIX } from '../services/webhooks/webhook-body.js';
 import { addAccessLog } from './api-access-log.js';
 import { DeadLetterAlarm } from './dead-letter-alarm.js';
 import { functionEnvironment } from './function-settings.js';
@@ -103,6 +105,21 @@ export class WebhookStack extends Stack {
       enforceSSL: true,
     });
 
+    // The claim check: bodies over the profile's inline threshold, written by capture before
+    // the table transaction (services/webhooks/webhook-body.ts). Objects live as long as the
+    // webhook items (the retention), then the lifecycle rule removes them, orphans included (an
+    // object whose table write failed; the sender's retry writes the same key).
+    const payloadBucket = new Bucket(this, 'PayloadBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [
+        { prefix: PAYLOAD_KEY_PREFIX, expiration: Duration.days(profile.retentionDays) },
+      ],
+      removalPolicy,
+    });
+    const payloadObjects = payloadBucket.arnForObjects(`${PAYLOAD_KEY_PREFIX}*`);
+
     // Each stack's metrics carry its own name as their `service` dimension, so two stacks in
     // one account and region (staging and production, say) do not add up on one dashboard.
     const metrics = { namespace: DEFAULT_METRICS_NAMESPACE, service: this.stackName };
@@ -110,6 +127,7 @@ export class WebhookStack extends Stack {
     // What each function reads, written through the settings contract (function-settings.ts).
     const common = {
       tableName: table.tableName,
+      payloadBucket: payloadBucket.bucketName,
       retentionDays: profile.retentionDays,
       logLevel: profile.logLevel,
       faultInjection: profile.faultInjection,
@@ -134,7 +152,11 @@ export class WebhookStack extends Stack {
       ...(profile.flood
         ? { reservedConcurrentExecutions: profile.flood.captureReservedConcurrency }
         : {}),
-      environment: functionEnvironment({ ...common, maxPayloadBytes: profile.maxPayloadBytes }),
+      environment: functionEnvironment({
+        ...common,
+        maxPayloadBytes: profile.maxPayloadBytes,
+        payloadInlineMaxBytes: profile.payloadInlineMaxBytes,
+      }),
     });
     // Capture puts the two items of a new webhook (one TransactWriteItems of two Puts) and, for
     // a copy whose body differs from the stored one, counts the conflict on its STATUS item
@@ -142,6 +164,12 @@ export class WebhookStack extends Stack {
     // carries the stored copy.
     grantTableActions(capture, table.tableArn, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     provideProviderSecrets(capture, profile);
+    // Capture only writes bodies, under the payload prefix; processing only reads them.
+    Grant.addToPrincipal({
+      grantee: capture,
+      actions: ['s3:PutObject'],
+      resourceArns: [payloadObjects],
+    });
 
     const processFn = new WebhookFunction(this, 'ProcessFunction', {
       handler: 'process',
@@ -157,6 +185,7 @@ export class WebhookStack extends Stack {
     // markEnqueued and the processors' applyProjection. The stream trigger adds its own stream
     // read permissions.
     grantTableActions(processFn, table.tableArn, ['dynamodb:UpdateItem']);
+    grantPayloadReads(processFn, payloadObjects);
     // A failed first attempt is queued for retry; a permanent failure is dead at once and
     // notifies the operator (services/webhooks/process-webhook.ts).
     failedQueue.grantSendMessages(processFn);
@@ -186,6 +215,7 @@ export class WebhookStack extends Stack {
     // The same calls as the process function, and two reads (GetItem): claim from failed reads
     // the status first, and getWebhook a message that carries only the webhook's id.
     grantTableActions(retryFn, table.tableArn, PROCESSING_TABLE_ACTIONS);
+    grantPayloadReads(retryFn, payloadObjects);
     // A failed retry stays on the queue (SQS redelivers it; its event source deletes the rest),
     // so it sends nothing; the last failure notifies the operator.
     operatorTopic.grantPublish(retryFn);
@@ -271,6 +301,7 @@ export class WebhookStack extends Stack {
     // The e2e suite can also invoke the capture function directly (E2E_INGRESS=invoke).
     new CfnOutput(this, 'CaptureFunctionName', { value: capture.functionName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'PayloadBucketName', { value: payloadBucket.bucketName });
     new CfnOutput(this, 'FailedQueueUrl', { value: failedQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
     new CfnOutput(this, 'OperatorTopicArn', { value: operatorTopic.topicArn });
@@ -292,6 +323,11 @@ function accessLogRetention(days: number): RetentionDays {
 }
 
 /** Exactly these DynamoDB actions on exactly this table or index ARN; no `index/*`, no `*`. */
+/** s3:GetObject on the payload objects, nothing else (no list, no write, no delete). */
+function grantPayloadReads(grantee: IGrantable, payloadObjects: string): void {
+  Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [payloadObjects] });
+}
+
 function grantTableActions(grantee: IGrantable, arn: string, actions: readonly string[]): void {
   Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [arn] });
 }

@@ -122,6 +122,8 @@ export async function runWebhooksCli(args: string[], env: Record<string, string>
       {
         cwd: ROOT,
         env: { ...process.env, ...env },
+        // `show` prints a whole payload, which may be megabytes (the claim check).
+        maxBuffer: 64 * 1024 * 1024,
       },
     );
     return { code: 0, stdout, stderr };

@@ -1,8 +1,10 @@
 import { createProviders, PROVIDERS } from '../providers/registry.js';
+import { getS3Client } from '../shared/aws-clients.js';
 import { getSettings } from '../shared/config.js';
 import { resolveSecrets } from '../shared/secrets.js';
 import { getSsmClient } from '../shared/ssm-client.js';
 import type { CaptureDependencies } from '../webhooks/capture-webhook.js';
+import { createS3PayloadStore } from '../webhooks/s3-payload-store.js';
 import { getWebhookTable } from './webhook-table-instance.js';
 
 let capture: Promise<CaptureDependencies> | undefined;
@@ -35,6 +37,10 @@ async function buildCaptureDependencies(): Promise<CaptureDependencies> {
     providers: createProviders(secrets),
     ledger: getWebhookTable().ledger,
     maxPayloadBytes: settings.maxPayloadBytes,
+    claimCheck: {
+      store: createS3PayloadStore(getS3Client, settings.payloadBucket),
+      inlineMaxBytes: settings.payloadInlineMaxBytes,
+    },
     faultInjection: settings.faultInjection,
   };
 }

@@ -1,11 +1,12 @@
-import { inlinePayload } from '../processing/run-handler.js';
+import { payloadReader } from '../processing/run-handler.js';
 import { handlers } from '../processors/handlers.js';
-import { getSnsClient, getSqsClient } from '../shared/aws-clients.js';
+import { getS3Client, getSnsClient, getSqsClient } from '../shared/aws-clients.js';
 import { getSettings } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { createFailedQueue } from '../webhooks/failed-queue.js';
 import { createOperatorNotifier } from '../webhooks/operator-notifier.js';
 import type { ProcessDependencies } from '../webhooks/process-webhook.js';
+import { createS3PayloadStore } from '../webhooks/s3-payload-store.js';
 import { getWebhookTable } from './webhook-table-instance.js';
 
 let processing: ProcessDependencies | undefined;
@@ -19,7 +20,7 @@ export function processDependencies(): ProcessDependencies {
     failedQueue: createFailedQueue(getSqsClient(), settings.failedQueueUrl),
     notifier: createOperatorNotifier(getSnsClient(), settings.operatorTopicArn),
     handlers,
-    readPayload: inlinePayload,
+    readPayload: payloadReader(createS3PayloadStore(getS3Client, settings.payloadBucket)),
     retryBackoff: settings.retryBackoff,
     leaseSeconds: settings.leaseSeconds,
     faultInjection: settings.faultInjection,

@@ -2,6 +2,7 @@ import { PermanentError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ProjectionStore } from '../webhooks/projection-store.js';
 import type { Outcome, Webhook } from '../webhooks/webhook.js';
+import { type PayloadStore, readWebhookBody } from '../webhooks/webhook-body.js';
 import { createHandlerContext } from './handler-context.js';
 import type { WebhookHandlers } from './webhook-handlers.js';
 
@@ -70,7 +71,16 @@ function parseEvent(webhook: Webhook, payload: string): unknown {
   }
 }
 
-/** Today's payloads are inline in the webhook item. */
-export async function inlinePayload(webhook: Webhook): Promise<string> {
-  return webhook.payload;
+/**
+ * Reads payloads through `readWebhookBody`, inline or claim-checked alike, as UTF-8 text for
+ * `parseEvent`. A claim-checked body that cannot be read throws PayloadUnavailableError: a
+ * transient failure, retried, then dead with that reason.
+ */
+export function payloadReader(
+  store: Pick<PayloadStore, 'get'> | undefined,
+): (webhook: Webhook) => Promise<string> {
+  return async (webhook) => (await readWebhookBody(webhook, store)).toString('utf8');
 }
+
+/** Payloads kept inline in the webhook item only (no payload bucket): unit tests. */
+export const inlinePayload = payloadReader(undefined);

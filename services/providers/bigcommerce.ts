@@ -7,6 +7,7 @@ import type {
   VerifiedEvent,
   VerifyInput,
 } from './provider.js';
+import { bodyText } from './raw-body.js';
 import { createStandardWebhooksScheme } from './standard-webhooks-scheme.js';
 
 /*
@@ -57,7 +58,7 @@ export function createBigCommerceProvider(opts: BigCommerceProviderOptions): Syn
 
     verify(input: VerifyInput): VerifiedEvent {
       const { msgId } = scheme.verify(input);
-      return toVerifiedEvent(msgId, input.rawBody);
+      return toVerifiedEvent(msgId, bodyText(input.rawBody, 'bigcommerce'));
     },
 
     sign(input: SignInput): Record<string, string> {

@@ -14,6 +14,7 @@ import type {
   VerifiedEvent,
   VerifyInput,
 } from './provider.js';
+import { bodyText } from './raw-body.js';
 
 /*
  * GitHub signs each delivery with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`,
@@ -102,7 +103,7 @@ export function createGitHubProvider(opts: GitHubProviderOptions): Provider {
       'content-type',
     ],
 
-    async verify({ rawBody, headers, receivedAt }: VerifyInput): Promise<VerifiedEvent> {
+    async verify({ rawBody: body, headers, receivedAt }: VerifyInput): Promise<VerifiedEvent> {
       const signature = headers[SIGNATURE_HEADER];
       if (signature === undefined || signature === '') {
         const legacyOnly = Boolean(headers[LEGACY_SIGNATURE_HEADER]);
@@ -123,12 +124,13 @@ export function createGitHubProvider(opts: GitHubProviderOptions): Provider {
           'malformed_header',
         );
       }
-      if (rawBody === '') {
+      if (body.length === 0) {
         throw signatureError(
           'The request body is empty. Are you passing the raw request body?',
           'empty_body',
         );
       }
+      const rawBody = bodyText(body, 'GitHub');
       // The library's own rotation helper: the first secret, then each of the others.
       const matched: unknown = await verifyWithFallback(
         secrets[0]!,

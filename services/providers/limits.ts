@@ -21,7 +21,7 @@ export function withSharedLimits(provider: Provider): Provider {
   return {
     ...provider,
     async verify(input: VerifyInput): Promise<VerifiedEvent> {
-      if (input.rawBody === '') {
+      if (input.rawBody.length === 0) {
         throw new SignatureVerificationError(
           'The request body is empty: nothing was signed. Are you passing the raw request body?',
           { context: { provider: provider.name, reason: 'empty_body' } },

@@ -14,8 +14,11 @@ export interface VerifiedEvent {
 }
 
 export interface VerifyInput {
-  /** The raw request body, byte for byte as received. Never a re-serialised object. */
-  readonly rawBody: string;
+  /**
+   * The raw request body, byte for byte as received (a string stands for its UTF-8 bytes). Never
+   * a re-serialised object, never bytes decoded to text and back.
+   */
+  readonly rawBody: string | Uint8Array;
   readonly headers: Headers;
   /** The time of receipt; injected so tests control the clock. */
   readonly receivedAt: Date;

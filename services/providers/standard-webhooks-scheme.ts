@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { SignatureVerificationError } from '../shared/errors.js';
 import type { Headers, SignInput, VerifyInput } from './provider.js';
+import { bodyText } from './raw-body.js';
 
 /*
  * The Standard Webhooks signature scheme (https://www.standardwebhooks.com, spec/standard-webhooks.md
@@ -69,7 +70,7 @@ export function createStandardWebhooksScheme(
   return {
     headers: [ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER],
 
-    verify({ rawBody, headers, receivedAt }: VerifyInput): SignedMessage {
+    verify({ rawBody: body, headers, receivedAt }: VerifyInput): SignedMessage {
       const { msgId, timestampHeader, signatureHeader, missing } = readHeaders(headers);
       if (!msgId || !timestampHeader || !signatureHeader) {
         throw signatureError(
@@ -94,6 +95,7 @@ export function createStandardWebhooksScheme(
         );
       }
       const signedAt = Number(timestampHeader);
+      const rawBody = bodyText(body, provider);
 
       /*
        * The official library's Webhook#verify checks the signature: it recomputes it, compares it in

@@ -8,6 +8,7 @@ import type {
   VerifiedEvent,
   VerifyInput,
 } from './provider.js';
+import { bodyText } from './raw-body.js';
 import { createStandardWebhooksScheme } from './standard-webhooks-scheme.js';
 
 /*
@@ -47,7 +48,7 @@ export function createStandardWebhooksProvider(
 
     verify(input: VerifyInput): VerifiedEvent {
       const { msgId, signedAt } = scheme.verify(input);
-      return toVerifiedEvent(msgId, signedAt, input.rawBody);
+      return toVerifiedEvent(msgId, signedAt, bodyText(input.rawBody, PROVIDER));
     },
 
     sign(input: SignInput): Record<string, string> {

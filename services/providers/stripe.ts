@@ -10,6 +10,7 @@ import type {
   VerifiedEvent,
   VerifyInput,
 } from './provider.js';
+import { bodyText } from './raw-body.js';
 import { StripeSignatureVerificationError, webhooks } from './stripe-webhooks.js';
 
 const SIGNATURE_HEADER = 'stripe-signature';
@@ -51,7 +52,8 @@ export function createStripeProvider(opts: StripeProviderOptions): SyncProvider 
     name: 'stripe',
     keptHeaders: [SIGNATURE_HEADER, 'user-agent', 'content-type'],
 
-    verify({ rawBody, headers, receivedAt }: VerifyInput): VerifiedEvent {
+    verify({ rawBody: body, headers, receivedAt }: VerifyInput): VerifiedEvent {
+      const rawBody = bodyText(body, 'Stripe');
       const header = headers[SIGNATURE_HEADER];
       if (header === undefined || header === '') {
         throw signatureError(

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,6 +17,7 @@ const requestHandler = { connectionTimeout: 1_000, requestTimeout: 2_000 };
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let snsClient: SNSClient | undefined;
+let s3Client: Promise<S3Client> | undefined;
 
 export function getDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(
@@ -40,4 +42,23 @@ export function getSqsClient(): SQSClient {
 export function getSnsClient(): SNSClient {
   snsClient ??= new SNSClient({ maxAttempts: 3, requestHandler });
   return snsClient;
+}
+
+/**
+ * The S3 client, loaded on first use: only a body over the inline threshold needs it, so a
+ * function that never meets one never loads the S3 SDK (a cold start saved per container).
+ */
+export function getS3Client(): Promise<S3Client> {
+  // Locally (fauxqs, LocalStack) buckets are addressed by path: no wildcard DNS for
+  // <bucket>.<host> is needed. The payload bucket's objects are megabytes: a longer request
+  // timeout than the table's, still inside capture's 10 s.
+  s3Client ??= import('@aws-sdk/client-s3').then(
+    ({ S3Client }) =>
+      new S3Client({
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+      }),
+  );
+  return s3Client;
 }

@@ -27,6 +27,9 @@ export interface Settings {
    */
   optionalSecretSource(variable: string): SecretSource;
   readonly maxPayloadBytes: number;
+  /** The payload bucket of claim-checked bodies, and the largest body kept inline. */
+  readonly payloadBucket: string;
+  readonly payloadInlineMaxBytes: number;
   readonly retentionDays: number;
   readonly leaseSeconds: number;
   /** Records of one stream batch the process function runs at once (the stack's profile). */
@@ -106,6 +109,12 @@ export function readSettings(env: Env = process.env): Settings {
     },
     get maxPayloadBytes() {
       return setting('maxPayloadBytes');
+    },
+    get payloadBucket() {
+      return setting('payloadBucket');
+    },
+    get payloadInlineMaxBytes() {
+      return setting('payloadInlineMaxBytes');
     },
     get retentionDays() {
       return setting('retentionDays');

@@ -75,6 +75,15 @@ export class StorageUnavailableError extends WebhookReceiverError {
   readonly code = 'storage_unavailable';
 }
 
+/**
+ * A claim-checked body could not be read back (the object is missing, unreadable, or not the bytes
+ * whose size and SHA-256 the webhook recorded). A processing attempt that meets it fails as
+ * transient: retried, then dead with this code.
+ */
+export class PayloadUnavailableError extends WebhookReceiverError {
+  readonly code = 'payload_unavailable';
+}
+
 /** A required setting is missing or malformed. */
 export class ConfigurationError extends WebhookReceiverError {
   readonly code = 'configuration_error';

@@ -26,6 +26,7 @@ import {
 import { canTransition } from './status-machine.js';
 import { UpdateExpression } from './update-expression.js';
 import type { Webhook, WebhookState, WebhookStatus } from './webhook.js';
+import { fromWebhookItem, toWebhookItem } from './webhook-item.js';
 import {
   ATTEMPT_LOG_SIZE,
   attemptLogKey,
@@ -38,7 +39,6 @@ import {
   nextAttemptAt,
   type RequeueOptions,
   receivedState,
-  sha256,
   type WebhookLedger,
 } from './webhook-ledger.js';
 
@@ -81,7 +81,11 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
         {
           Put: {
             TableName: this.#table,
-            Item: { ...webhookKey(webhook.id), ...webhook, [TTL_ATTRIBUTE]: expiresAt },
+            Item: {
+              ...webhookKey(webhook.id),
+              ...toWebhookItem(webhook),
+              [TTL_ATTRIBUTE]: expiresAt,
+            },
             ConditionExpression: isNew,
             // A duplicate's cancellation reason then carries the stored copy, to compare bodies.
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -140,9 +144,9 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
   ): Promise<CreateResult> {
     // DynamoDB returns the stored copy with the cancellation (ALL_OLD); without it there is
     // nothing to compare, and capture has no read permission to fetch it.
-    const kept = stored && withoutKeys<Webhook>(stored);
-    if (!kept || kept.payload === webhook.payload) return { outcome: 'duplicate' };
-    const receivedSha256 = sha256(webhook.payload);
+    const kept = stored && fromWebhookItem(withoutKeys(stored));
+    const receivedSha256 = webhook.body.sha256;
+    if (!kept || kept.body.sha256 === receivedSha256) return { outcome: 'duplicate' };
     const u = new UpdateExpression()
       .add('conflicts')
       .set('lastConflictAt', this.#now().toISOString())
@@ -160,7 +164,7 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
       return {
         outcome: 'duplicate',
         conflict: {
-          storedSha256: sha256(kept.payload),
+          storedSha256: kept.body.sha256,
           receivedSha256,
           conflicts: Number(Attributes?.conflicts ?? 1),
         },
@@ -178,7 +182,7 @@ export class DynamoDBWebhookLedger implements WebhookLedger {
     const { Item } = await this.#client.send(
       new GetCommand({ TableName: this.#table, Key: webhookKey(id), ConsistentRead: true }),
     );
-    return Item ? withoutKeys<Webhook>(Item) : undefined;
+    return Item ? fromWebhookItem(withoutKeys(Item)) : undefined;
   }
 
   async getState(id: string): Promise<WebhookState | undefined> {

@@ -5,14 +5,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Webhook } from './webhook.js';
 
-/** SQS allows 256 KiB per message; larger webhooks travel by id and are read from the table. */
-const INLINE_LIMIT_BYTES = 200 * 1024;
-
+/**
+ * A retry message names the webhook and the token; the retry reads the webhook from the table
+ * (one GetItem) and its body through readWebhookBody, as every consumer does. Messages written
+ * before this carried the webhook too; that copy is ignored.
+ */
 export interface FailedQueueMessage {
   readonly id: string;
   /** Must equal the status item's queueToken for this message to claim an attempt. */
   readonly queueToken: string;
-  readonly webhook?: Webhook;
 }
 
 export interface FailedQueue {
@@ -32,15 +33,7 @@ export interface FailedQueue {
 export function createFailedQueue(client: SQSClient, queueUrl: string): FailedQueue {
   return {
     async enqueue(webhook, queueToken, options = {}) {
-      const inline = JSON.stringify({
-        id: webhook.id,
-        queueToken,
-        webhook,
-      } satisfies FailedQueueMessage);
-      const body =
-        Buffer.byteLength(inline) <= INLINE_LIMIT_BYTES
-          ? inline
-          : JSON.stringify({ id: webhook.id, queueToken } satisfies FailedQueueMessage);
+      const body = JSON.stringify({ id: webhook.id, queueToken } satisfies FailedQueueMessage);
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
@@ -72,5 +65,5 @@ export function parseFailedQueueMessage(body: string): FailedQueueMessage {
   if (typeof parsed.id !== 'string' || typeof parsed.queueToken !== 'string') {
     throw new Error('A failed-queue message must carry the webhook id and its queue token.');
   }
-  return parsed as FailedQueueMessage;
+  return { id: parsed.id, queueToken: parsed.queueToken };
 }

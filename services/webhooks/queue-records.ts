@@ -40,7 +40,7 @@ async function processQueueRecord(
   let reason: string;
   try {
     const message = parseFailedQueueMessage(record.body);
-    const webhook = message.webhook ?? (await deps.ledger.getWebhook(message.id));
+    const webhook = await deps.ledger.getWebhook(message.id);
     if (!webhook) {
       deps.log.warn(
         { event: 'retry.unknown', webhookId: message.id },

@@ -12,6 +12,7 @@ import {
   processAttempt,
 } from './process-webhook.js';
 import type { Webhook } from './webhook.js';
+import { fromWebhookItem } from './webhook-item.js';
 
 /** Told each attempt's report, with the webhook it was about (the handler records metrics). */
 export type AttemptObserver = (webhook: Webhook, report: AttemptReport) => void;
@@ -55,7 +56,9 @@ async function processStreamRecord(
     const image = record.dynamodb?.NewImage;
     if (!image)
       throw new Error('The stream record has no new image; the stream must send NEW_IMAGE.');
-    const webhook = withoutKeys<Webhook>(unmarshall(image as Record<string, AttributeValue>));
+    const webhook = fromWebhookItem(
+      withoutKeys(unmarshall(binaryAsBytes(image as Record<string, unknown>))),
+    );
     report = await processAttempt(deps, webhook, { source: 'stream' }, invocation);
     onAttempt?.(webhook, report);
   } catch (error) {
@@ -70,4 +73,19 @@ async function processStreamRecord(
     throw error;
   }
   if (!report.ack) throw new RedeliverRecord(report.reason ?? report.result);
+}
+
+/**
+ * A stream record's image arrives as JSON, its Binary attributes (an inline body) as base64 text;
+ * the SDK's unmarshall expects bytes for them.
+ */
+function binaryAsBytes(image: Record<string, unknown>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(image as Record<string, { B?: unknown }>)) {
+    out[name] =
+      typeof value.B === 'string'
+        ? { B: Buffer.from(value.B, 'base64') }
+        : (value as AttributeValue);
+  }
+  return out;
 }

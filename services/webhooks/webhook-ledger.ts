@@ -126,8 +126,9 @@ export function claimable(
   return (current.status === options.from || leaseRanOut) && tokenMatches;
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+export function sha256(data: string | Uint8Array): string {
+  // A string is hashed as its UTF-8 bytes.
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** When an item captured at `receivedAt` expires (epoch seconds, the TTL attribute's unit). */

@@ -1,4 +1,28 @@
-/** The immutable record of one received webhook, as stored and as carried on the failed queue. */
+/**
+ * Where a webhook's body is kept: inline in the WEBHOOK item, or (over the profile's inline
+ * threshold) as an object in the stack's payload bucket, the item keeping the pointer. Either way
+ * with its size and SHA-256, so a read can check it got the bytes that were signed.
+ */
+export type StoredBody =
+  | {
+      readonly location: 'inline';
+      readonly size: number;
+      /** SHA-256 of the bytes, hex. */
+      readonly sha256: string;
+      readonly bytes: Uint8Array;
+    }
+  | {
+      readonly location: 's3';
+      readonly size: number;
+      readonly sha256: string;
+      /** The object's key in the payload bucket (services/webhooks/webhook-body.ts). */
+      readonly key: string;
+    };
+
+/**
+ * The immutable record of one received webhook, as stored. Its body is read through one function
+ * (`readWebhookBody`, services/webhooks/webhook-body.ts), wherever it is kept.
+ */
 export interface Webhook {
   readonly id: string;
   readonly provider: string;
@@ -8,10 +32,16 @@ export interface Webhook {
   readonly occurredAt: string;
   /** Our time of receipt (ISO 8601). */
   readonly receivedAt: string;
-  /** The raw body, byte for byte. */
-  readonly payload: string;
+  /** The raw body, byte for byte as signed: inline or a claim check. */
+  readonly body: StoredBody;
   /** Selected request headers, lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A webhook with its body read: what processing hands a processor. */
+export interface WebhookWithPayload extends Omit<Webhook, 'body'> {
+  /** The bytes that were signed, exactly. */
+  readonly payload: Buffer;
 }
 
 export const WEBHOOK_STATUSES = ['received', 'processing', 'completed', 'failed', 'dead'] as const;

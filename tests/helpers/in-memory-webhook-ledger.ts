@@ -17,7 +17,6 @@ import {
   nextAttemptAt,
   type RequeueOptions,
   receivedState,
-  sha256,
   type WebhookLedger,
 } from '../../services/webhooks/webhook-ledger.js';
 
@@ -57,15 +56,15 @@ export class InMemoryWebhookLedger implements WebhookLedger {
     const stored = this.#webhooks.get(webhook.id);
     if (stored) {
       const state = this.#states.get(webhook.id);
-      if (stored.payload === webhook.payload || !state) return { outcome: 'duplicate' };
-      const receivedSha256 = sha256(webhook.payload);
+      const receivedSha256 = webhook.body.sha256;
+      if (stored.body.sha256 === receivedSha256 || !state) return { outcome: 'duplicate' };
       state.conflicts = (state.conflicts ?? 0) + 1;
       state.lastConflictAt = this.#now().toISOString();
       state.conflictSha256 = receivedSha256;
       return {
         outcome: 'duplicate',
         conflict: {
-          storedSha256: sha256(stored.payload),
+          storedSha256: stored.body.sha256,
           receivedSha256,
           conflicts: state.conflicts,
         },

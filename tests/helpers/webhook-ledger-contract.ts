@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TransitionRejectedError } from '../../services/shared/errors.js';
 import type { WebhookState, WebhookStatus } from '../../services/webhooks/webhook.js';
 import { sha256, type WebhookLedger } from '../../services/webhooks/webhook-ledger.js';
-import { webhookRecord } from './webhook-record.js';
+import { inlineBody, webhookRecord } from './webhook-record.js';
 
 export interface LedgerUnderTest {
   /** The ledger, seeing the same items; with `now`, on that clock. */
@@ -61,17 +61,17 @@ export function describeLedgerContract(name: string, setup: () => LedgerUnderTes
 
     it('keeps the first of two copies with different bodies, and counts the conflict without a new version', async () => {
       const webhook = await newWebhook();
-      const other = { ...webhook, payload: '{"other":true}' };
+      const other = { ...webhook, body: inlineBody('{"other":true}') };
       const first = await store().create(other);
       expect(first).toEqual({
         outcome: 'duplicate',
         conflict: {
-          storedSha256: sha256(webhook.payload),
-          receivedSha256: sha256(other.payload),
+          storedSha256: webhook.body.sha256,
+          receivedSha256: other.body.sha256,
           conflicts: 1,
         },
       });
-      const second = await store().create({ ...webhook, payload: '{"third":true}' });
+      const second = await store().create({ ...webhook, body: inlineBody('{"third":true}') });
       expect(second).toMatchObject({ outcome: 'duplicate', conflict: { conflicts: 2 } });
       expect(await store().getWebhook(webhook.id)).toEqual(webhook);
       const state = await store().getState(webhook.id);

@@ -11,6 +11,7 @@ import {
 } from '../../services/webhooks/capture-webhook.js';
 import { DynamoDBWebhookLedger } from '../../services/webhooks/dynamodb-webhook-ledger.js';
 import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
+import { sha256 } from '../../services/webhooks/webhook-ledger.js';
 import {
   PARTITION_KEY,
   SORT_KEY,
@@ -20,6 +21,7 @@ import {
 } from '../../stack/table-schema.js';
 import { bigcommerceEvent, stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
+import { requestBody } from '../helpers/capture-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
 
 let storage: LocalStorage;
@@ -63,7 +65,12 @@ describe('capture against DynamoDB Local', () => {
       const headers = signedHeaders(provider, rawBody);
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
-          captureWebhook(deps, { provider, rawBody, headers, receivedAt: new Date() }),
+          captureWebhook(deps, {
+            provider,
+            ...requestBody(rawBody),
+            headers,
+            receivedAt: new Date(),
+          }),
         ),
       );
       const ids = new Set(results.map((r) => r.id));
@@ -82,7 +89,8 @@ describe('capture against DynamoDB Local', () => {
         version: 1,
       });
       expect(items.find((i) => i[SORT_KEY] === WEBHOOK_SORT_KEY)).toMatchObject({
-        payload: rawBody,
+        payloadSha256: sha256(rawBody),
+        payloadSize: Buffer.byteLength(rawBody),
         provider,
       });
     },
@@ -93,7 +101,7 @@ describe('capture against DynamoDB Local', () => {
     const headers = signedHeaders('stripe', rawBody);
     const first = await captureWebhook(deps, {
       provider: 'stripe',
-      rawBody,
+      ...requestBody(rawBody),
       headers,
       receivedAt: new Date(),
     });
@@ -103,7 +111,7 @@ describe('capture against DynamoDB Local', () => {
     const laterDeps = { ...deps, ledger: storage.store({ now: () => later }).ledger };
     const again = await captureWebhook(laterDeps, {
       provider: 'stripe',
-      rawBody,
+      ...requestBody(rawBody),
       headers: signedHeaders('stripe', rawBody, { timestamp: later }),
       receivedAt: later,
     });
@@ -123,7 +131,7 @@ describe('capture against DynamoDB Local', () => {
       expect(Buffer.byteLength(rawBody)).toBeLessThan(256 * 1024);
       const error = await captureWebhook(deps, {
         provider: 'stripe',
-        rawBody,
+        ...requestBody(rawBody),
         headers: signedHeaders('stripe', rawBody),
         receivedAt: new Date(),
       }).catch((e: unknown) => e);
@@ -143,7 +151,7 @@ describe('capture against DynamoDB Local', () => {
     const rawBody = JSON.stringify(event);
     const error = await captureWebhook(deps, {
       provider: 'stripe',
-      rawBody,
+      ...requestBody(rawBody),
       headers: signedHeaders('stripe', rawBody),
       receivedAt: new Date(),
     }).catch((e: unknown) => e);
@@ -170,7 +178,7 @@ describe('capture against DynamoDB Local', () => {
       { ...deps, ledger: unreachable },
       {
         provider: 'stripe',
-        rawBody,
+        ...requestBody(rawBody),
         headers: signedHeaders('stripe', rawBody),
         receivedAt: new Date(),
       },

@@ -32,6 +32,7 @@ const detail: WebhookDetail = {
   eventId: 'evt_1',
   occurredAt: '2026-12-01T00:00:00.000Z',
   headers: { 'x-note': '"><img src=x onerror=alert(1)>' },
+  body: { size: 37, sha256: 'f'.repeat(64), location: 'inline' },
   rawPayload: JSON.stringify({ note: HOSTILE }),
   payload: { note: HOSTILE },
   attempts: [],

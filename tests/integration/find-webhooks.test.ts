@@ -7,7 +7,7 @@ import { type FindDependencies, findWebhooks } from '../../tools/operator/find-w
 import { FilterError } from '../../tools/operator/webhook-filter.js';
 import { FakeFailedQueue } from '../helpers/fake-failed-queue.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
-import { webhookRecord } from '../helpers/webhook-record.js';
+import { inlineBody, webhookRecord } from '../helpers/webhook-record.js';
 
 /* The operator's search on DynamoDB Local: which read each query takes, and what it finds. */
 
@@ -40,7 +40,10 @@ beforeAll(async () => {
     attention: table.attention,
     table: { client: storage.documentClient, tableName: storage.tableName },
   };
-  web.charge = webhookRecord({ eventType: 'charge.succeeded', payload: '{"note":"blue whale"}' });
+  web.charge = webhookRecord({
+    eventType: 'charge.succeeded',
+    body: inlineBody('{"note":"blue whale"}'),
+  });
   web.refund = webhookRecord({ eventType: 'charge.refunded' });
   web.old = webhookRecord({ receivedAt: new Date(Date.now() - 2 * 3_600_000).toISOString() });
   web.deadStripe = webhookRecord();

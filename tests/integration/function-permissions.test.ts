@@ -13,11 +13,12 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../emulat
 import { type CfnTemplate, resourcesOfType } from '../../emulator/template.js';
 import { PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
+import { toWebhookItem } from '../../services/webhooks/webhook-item.js';
 import { sha256 } from '../../services/webhooks/webhook-ledger.js';
 import { stripeEvent } from '../../tools/signing-proxy/events.js';
 import { signedHeaders } from '../../tools/signing-proxy/signed-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
-import { webhookRecord } from '../helpers/webhook-record.js';
+import { inlineBody, webhookRecord } from '../helpers/webhook-record.js';
 
 /*
  * Least privilege, checked against what the code does: the real handlers (capture, process,
@@ -62,7 +63,9 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: storage.emulator.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: storage.emulator.endpoints.sqs,
     AWS_ENDPOINT_URL_SNS: storage.emulator.endpoints.sqs,
+    AWS_ENDPOINT_URL_S3: storage.emulator.endpoints.sqs,
     TABLE_NAME: tableName,
+    PAYLOAD_BUCKET: outputs.PayloadBucketName,
     FAILED_QUEUE_URL: outputs.FailedQueueUrl,
     OPERATOR_TOPIC_ARN: outputs.OperatorTopicArn,
     STRIPE_WEBHOOK_SECRET: PROVIDER_REGISTRY.stripe.secret.localDefault,
@@ -123,7 +126,7 @@ function paymentWebhook(overrides: Partial<Webhook> = {}): Webhook {
   return webhookRecord({
     eventId: event.id,
     eventType: event.type,
-    payload: JSON.stringify(event),
+    body: inlineBody(JSON.stringify(event)),
     ...overrides,
   });
 }
@@ -135,8 +138,15 @@ function streamEvent(webhook: Webhook): DynamoDBStreamEvent {
         eventName: 'INSERT',
         dynamodb: {
           SequenceNumber: String(Date.now()),
-          // The item as the stream carries it (the handler drops the keys).
-          NewImage: marshall(webhook) as never,
+          // The item as the stream carries it (the handler drops the keys): JSON, so a Binary
+          // attribute (an inline body) is base64 text.
+          NewImage: JSON.parse(
+            JSON.stringify(marshall(toWebhookItem(webhook)), (_key, value) =>
+              value instanceof Uint8Array || value?.type === 'Buffer'
+                ? Buffer.from(value.data ?? value).toString('base64')
+                : value,
+            ),
+          ) as never,
         },
       },
     ],

@@ -3,7 +3,9 @@ import { createProviders, PROVIDERS } from '../../services/providers/registry.js
 import { readSettings } from '../../services/shared/config.js';
 import { captureWebhook } from '../../services/webhooks/capture-webhook.js';
 import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
+import { sha256 } from '../../services/webhooks/webhook-ledger.js';
 import { acme } from '../fixtures/acme-provider.js';
+import { requestBody } from '../helpers/capture-request.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
 
 let storage: LocalStorage;
@@ -45,7 +47,7 @@ describe('a provider added from its descriptor alone', () => {
         maxPayloadBytes: 256 * 1024,
         faultInjection: false,
       },
-      { provider: 'acme', rawBody, headers, receivedAt: new Date() },
+      { provider: 'acme', ...requestBody(rawBody), headers, receivedAt: new Date() },
     );
 
     expect(result).toMatchObject({ duplicate: false, provider: 'acme' });
@@ -57,7 +59,7 @@ describe('a provider added from its descriptor alone', () => {
       eventType: 'widget.created',
       eventId: 'acme-delivery-1',
       occurredAt: '2026-12-01T10:00:00.000Z',
-      payload: rawBody,
+      body: { location: 'inline', sha256: sha256(rawBody) },
       headers: { 'x-acme-delivery': 'acme-delivery-1', 'content-type': 'application/json' },
     });
   }, 120_000);

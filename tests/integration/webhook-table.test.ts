@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
 import { describeLedgerContract } from '../helpers/webhook-ledger-contract.js';
-import { webhookRecord } from '../helpers/webhook-record.js';
+import { inlineBody, webhookRecord } from '../helpers/webhook-record.js';
 
 let storage: LocalStorage;
 let store: WebhookTable;
@@ -27,8 +27,8 @@ describe('the attention index and audit on DynamoDB Local', () => {
     const before = (await store.attention.audit()).conflicts;
     const webhook = webhookRecord();
     await store.ledger.create(webhook);
-    await store.ledger.create({ ...webhook, payload: '{"changed":1}' });
-    await store.ledger.create({ ...webhook, payload: '{"changed":2}' });
+    await store.ledger.create({ ...webhook, body: inlineBody('{"changed":1}') });
+    await store.ledger.create({ ...webhook, body: inlineBody('{"changed":2}') });
     const after = (await store.attention.audit()).conflicts;
     expect(after).toEqual({ webhooks: before.webhooks + 1, copies: before.copies + 2 });
     const listed = await store.attention.listAttention('received');

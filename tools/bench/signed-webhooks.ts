@@ -2,6 +2,7 @@ import { PROVIDER_REGISTRY } from '../../services/providers/registry.js';
 import { createStripeProvider } from '../../services/providers/stripe.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
 import { deriveWebhookId } from '../../services/webhooks/webhook-id.js';
+import { sha256 } from '../../services/webhooks/webhook-ledger.js';
 import { stripeEvent } from '../signing-proxy/events.js';
 
 /** The route every benchmark request goes to: Stripe, the provider most senders look like. */
@@ -43,7 +44,12 @@ export function capturedWebhook(request: SignedRequest, receivedAt = new Date())
     eventId: event.eventId,
     occurredAt: event.occurredAt,
     receivedAt: receivedAt.toISOString(),
-    payload: request.body,
+    body: {
+      location: 'inline',
+      size: Buffer.byteLength(request.body),
+      sha256: sha256(request.body),
+      bytes: Buffer.from(request.body, 'utf8'),
+    },
     headers,
   };
 }

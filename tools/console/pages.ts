@@ -174,7 +174,11 @@ export function detailPage(
   const view = detail.status;
   const lastError = view.lastError;
   const formatted =
-    typeof detail.payload === 'string' ? detail.payload : JSON.stringify(detail.payload, null, 2);
+    detail.payload === undefined
+      ? '(not UTF-8 text: the raw body below is base64)'
+      : typeof detail.payload === 'string'
+        ? detail.payload
+        : JSON.stringify(detail.payload, null, 2);
   const action =
     view.status === 'dead' ? 'redrive' : view.status === 'completed' ? 'replay' : undefined;
   return layout(
@@ -253,8 +257,9 @@ ${
 <section aria-labelledby="payload-title">
 <h2 id="payload-title">Payload</h2>
 <pre class="payload" tabindex="0" aria-label="Payload, formatted"><code>${formatted}</code></pre>
-<details><summary>Raw, as received (${Buffer.byteLength(detail.rawPayload)} bytes)</summary>
-<pre class="payload" tabindex="0" aria-label="Payload, raw"><code>${detail.rawPayload}</code></pre>
+<p>${detail.body.size} bytes, SHA-256 <code>${detail.body.sha256}</code>, ${detail.body.location === 's3' ? 'in the payload bucket' : 'inline'}</p>
+<details><summary>Raw, as received${detail.rawPayload === undefined ? ' (not UTF-8 text: base64)' : ''}</summary>
+<pre class="payload" tabindex="0" aria-label="Payload, raw"><code>${detail.rawPayload ?? detail.payloadBase64 ?? ''}</code></pre>
 </details>
 </section>`,
     { id: view.id, version: `${view.status}/${view.attempts}/${view.updatedAt}` },

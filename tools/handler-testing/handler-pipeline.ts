@@ -104,7 +104,14 @@ export function handlerPipeline(options: HandlerPipelineOptions) {
           maxPayloadBytes: profile.maxPayloadBytes,
           faultInjection: false,
         },
-        { provider, rawBody, headers, receivedAt: new Date() },
+        {
+          provider,
+          body: Buffer.from(rawBody, 'utf8'),
+          // As API Gateway carries a JSON body: as a JSON string in the invocation event.
+          eventBodyBytes: Buffer.byteLength(JSON.stringify(rawBody)),
+          headers,
+          receivedAt: new Date(),
+        },
       );
       if (captured.duplicate) {
         return { id: captured.id, duplicate: true, state: await stateOf(captured.id) };

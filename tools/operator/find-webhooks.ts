@@ -142,7 +142,11 @@ async function lookUp(deps: FindDependencies, text: string): Promise<WebhookStat
 /** Text in the event id, the resource or the stored payload (inline payloads only). */
 function containsText({ state, webhook }: ScannedWebhook, text: string): boolean {
   const needle = text.toLowerCase();
-  return [state.id, state.resource, webhook?.eventId, webhook?.payload].some(
+  const inline =
+    webhook?.body.location === 'inline'
+      ? Buffer.from(webhook.body.bytes).toString('utf8')
+      : undefined;
+  return [state.id, state.resource, webhook?.eventId, inline].some(
     (value) => typeof value === 'string' && value.toLowerCase().includes(needle),
   );
 }

@@ -73,7 +73,7 @@ export function createOperator(target: Target, log: Logger): Operator {
       if (!state) throw new WebhookNotFoundError(`No webhook ${id}.`);
       return toStatusView(state);
     },
-    show: (id) => readWebhookDetail(ledger, id),
+    show: (id) => readWebhookDetail(ledger, target.payloads, id),
     resourceWebhooks: (resource) =>
       findResourceWebhooks(
         target.scannable,

@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localClientConfig } from '../../emulator/local-aws.js';
 import { createFailedQueue, type FailedQueue } from '../../services/webhooks/failed-queue.js';
+import { createS3PayloadStore } from '../../services/webhooks/s3-payload-store.js';
+import type { PayloadStore } from '../../services/webhooks/webhook-body.js';
 import { openWebhookTable, type WebhookTable } from '../../services/webhooks/webhook-table.js';
 import { type Profile, resolveProfile } from '../../stack/profile.js';
 import type { ScannableTable } from './webhook-scan.js';
@@ -23,6 +26,8 @@ export interface Target {
   readonly scanBound?: { readonly defaultWindowMs: number; readonly maxItemsRead: number };
   readonly sqs: SQSClient;
   readonly failedQueue: FailedQueue;
+  /** The payload bucket (claim-checked bodies), read-only use: `readWebhookBody`. */
+  readonly payloads?: Pick<PayloadStore, 'get'>;
   /** The numbers the stack was deployed with (sweeper thresholds, retention). */
   readonly profile: Profile;
   close(): void;
@@ -45,7 +50,11 @@ export async function openTarget(name: TargetName, options: { apiUrl: string }):
   const config = remoteClientConfig(name);
   try {
     const outputs = await readStackOutputs(name);
-    return build(name, outputs, { dynamodb: config, sqs: config });
+    return build(name, outputs, {
+      dynamodb: config,
+      sqs: config,
+      s3: { ...config, forcePathStyle: name === 'localstack' },
+    });
   } catch (error) {
     if (error instanceof StackNotDeployedError) throw new TargetUnavailableError(error.message);
     throw error;
@@ -60,6 +69,8 @@ export function embeddedTarget(info: {
   return build('embedded', info.outputs, {
     dynamodb: localClientConfig(info.endpoints.dynamodb),
     sqs: { ...localClientConfig(info.endpoints.sqs), useQueueUrlAsEndpoint: false },
+    // fauxqs serves S3 on the SQS port, by path.
+    s3: { ...localClientConfig(info.endpoints.sqs), forcePathStyle: true },
   });
 }
 
@@ -69,7 +80,7 @@ const DEPLOYED_SCAN_BOUND = { defaultWindowMs: 3_600_000, maxItemsRead: 20_000 }
 function build(
   name: TargetName,
   outputs: Record<string, string>,
-  config: { dynamodb: object; sqs: object },
+  config: { dynamodb: object; sqs: object; s3: object },
 ): Target {
   for (const key of ['TableName', 'FailedQueueUrl', 'DeadLetterQueueUrl']) {
     if (!outputs[key]) throw new TargetUnavailableError(`The stack has no ${key} output.`);
@@ -80,6 +91,8 @@ function build(
   const client = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  // A stack from before the claim check has no bucket: its bodies are all inline.
+  const s3 = outputs.PayloadBucketName ? new S3Client(config.s3) : undefined;
   return {
     name,
     outputs,
@@ -92,10 +105,12 @@ function build(
     ...(name === 'embedded' ? {} : { scanBound: DEPLOYED_SCAN_BOUND }),
     sqs,
     failedQueue: createFailedQueue(sqs, outputs.FailedQueueUrl!),
+    ...(s3 ? { payloads: createS3PayloadStore(s3, outputs.PayloadBucketName!) } : {}),
     profile,
     close() {
       dynamodb.destroy();
       sqs.destroy();
+      s3?.destroy();
     },
   };
 }

@@ -125,9 +125,9 @@ describe('buildApiGateway: the event (payload format 2.0)', () => {
 
   it.each([
     'text/plain',
-    'application/x-www-form-urlencoded',
-    'application/vnd.api+json',
+    'application/json; charset=utf-8',
     'application/xml',
+    'application/javascript',
   ])('passes a %s body as text', async (contentType) => {
     const { app, lastEvent } = gateway();
 
@@ -142,6 +142,27 @@ describe('buildApiGateway: the event (payload format 2.0)', () => {
     expect(event.body).toBe('a=1&b=é');
     expect(event.isBase64Encoded).toBe(false);
   });
+
+  // As verified against AWS (ministackorg/ministack#766): only text/*, JSON, XML and JavaScript
+  // stay text; a form, a `+json` type or no content type at all is base64-encoded.
+  it.each(['application/x-www-form-urlencoded', 'application/vnd.api+json', undefined])(
+    'base64-encodes a %s body, so its bytes reach the function exactly',
+    async (contentType) => {
+      const { app, lastEvent } = gateway();
+      const bytes = Buffer.from('a=1&b=\xe9', 'latin1');
+
+      await app.inject({
+        method: 'POST',
+        url: '/api/webhooks/bigcommerce',
+        headers: contentType ? { 'content-type': contentType } : {},
+        payload: bytes,
+      });
+
+      const event = lastEvent();
+      expect(event.isBase64Encoded).toBe(true);
+      expect(Buffer.from(event.body!, 'base64').equals(bytes)).toBe(true);
+    },
+  );
 
   it('omits the body of a request without one', async () => {
     const { app, lastEvent } = gateway();
@@ -258,6 +279,21 @@ describe('buildApiGateway: failures', () => {
       error: { code: 'internal_error', message: 'Internal Server Error' },
     });
     expect(response.body).not.toContain('prod-webhooks');
+  });
+
+  it('answers an event over the 6 MB invocation limit (RequestTooLargeException) with 413 payload_too_large', async () => {
+    const { app } = gateway(async () => {
+      throw new FunctionError(
+        'capture',
+        'RequestTooLargeException',
+        'Request payload exceeds 6 MB',
+      );
+    });
+
+    const response = await app.inject({ method: 'POST', url: '/api/webhooks/stripe' });
+
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe('payload_too_large');
   });
 
   it('answers any other rejection with 500 internal_error', async () => {

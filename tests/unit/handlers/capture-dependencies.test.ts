@@ -21,6 +21,7 @@ vi.mock('../../../services/shared/ssm-client.js', async () => {
 
 const ENV = {
   TABLE_NAME: 'webhooks',
+  PAYLOAD_BUCKET: 'payloads',
   STRIPE_WEBHOOK_SECRET_PARAMETER: '/webhook-receiver/stripe-webhook-secret',
   BIGCOMMERCE_CLIENT_SECRET_PARAMETER: '/webhook-receiver/bigcommerce-client-secret',
 };

@@ -2,13 +2,14 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   type HandlerRunDependencies,
+  inlinePayload,
   runHandler,
 } from '../../../services/processing/run-handler.js';
 import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
 import { PermanentError, SideEffectHeldError } from '../../../services/shared/errors.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
 import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
-import { webhookRecord } from '../../helpers/webhook-record.js';
+import { inlineBody, webhookRecord } from '../../helpers/webhook-record.js';
 
 /* A handler on its event and context, on the in-memory projection store. */
 
@@ -28,7 +29,7 @@ function deps(handlers: HandlerRunDependencies['handlers']) {
     projections,
     readPayload: async (webhook: Webhook) => {
       reads++;
-      return webhook.payload;
+      return inlinePayload(webhook);
     },
   };
   return { run, projections, reads: () => reads };
@@ -39,11 +40,13 @@ const intent = (id: string, occurredAt: string, eventId: string) =>
     eventId,
     occurredAt,
     eventType: 'payment_intent.succeeded',
-    payload: JSON.stringify({
-      id: eventId,
-      type: 'payment_intent.succeeded',
-      data: { object: { id, object: 'payment_intent', amount: 1200, currency: 'eur' } },
-    }),
+    body: inlineBody(
+      JSON.stringify({
+        id: eventId,
+        type: 'payment_intent.succeeded',
+        data: { object: { id, object: 'payment_intent', amount: 1200, currency: 'eur' } },
+      }),
+    ),
   });
 
 describe('running a handler', () => {
@@ -124,7 +127,7 @@ describe('running a handler', () => {
   it('a stored payload that is not JSON is permanent', async () => {
     const { run } = deps(webhookHandlers().fallback('stripe', async () => {}));
     await expect(
-      runHandler(run, webhookRecord({ payload: 'not json' }), attempt(1)),
+      runHandler(run, webhookRecord({ body: inlineBody('not json') }), attempt(1)),
     ).rejects.toBeInstanceOf(PermanentError);
   });
 });

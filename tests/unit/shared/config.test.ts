@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../../services/shared/config.js';
 import { ConfigurationError } from '../../../services/shared/errors.js';
-import { AWS_PROFILE } from '../../../stack/profile.js';
+import { AWS_PROFILE, MAX_EVENT_BODY_BYTES } from '../../../stack/profile.js';
 
 const FULL_ENV = {
   TABLE_NAME: 'webhooks',
@@ -122,7 +122,8 @@ describe('readSettings: optional provider secrets', () => {
 describe('readSettings: integers', () => {
   it('uses the defaults when unset or empty', () => {
     const settings = readSettings({ MAX_PAYLOAD_BYTES: '' });
-    expect(settings.maxPayloadBytes).toBe(256 * 1024);
+    expect(settings.maxPayloadBytes).toBe(MAX_EVENT_BODY_BYTES);
+    expect(settings.payloadInlineMaxBytes).toBe(64 * 1024);
     expect(settings.retentionDays).toBe(30);
     expect(settings.leaseSeconds).toBe(60);
     expect(settings.maxReceiveCount).toBe(2);
