@@ -18,6 +18,7 @@ import { createOperatorNotifier } from '../../services/webhooks/operator-notifie
 import type { ProcessDependencies } from '../../services/webhooks/process-webhook.js';
 import { processStreamRecords } from '../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../services/webhooks/webhook.js';
+import { toWebhookItem } from '../../services/webhooks/webhook-item.js';
 import { webhookKey } from '../../stack/table-schema.js';
 import { type LocalStorage, startLocalStorage } from '../helpers/local-storage.js';
 import { webhookRecord } from '../helpers/webhook-record.js';
@@ -60,7 +61,7 @@ let sequence = 1000;
 async function stored(eventType: string): Promise<{ webhook: Webhook; record: DynamoDBRecord }> {
   const webhook = webhookRecord({ eventType });
   expect(await storage.store().ledger.create(webhook)).toEqual({ outcome: 'created' });
-  const image = marshall({ ...webhookKey(webhook.id), ...webhook });
+  const image = marshall({ ...webhookKey(webhook.id), ...toWebhookItem(webhook) });
   return {
     webhook,
     record: {

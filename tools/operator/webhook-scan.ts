@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Webhook, WebhookState } from '../../services/webhooks/webhook.js';
+import { fromWebhookItem } from '../../services/webhooks/webhook-item.js';
 import {
   PARTITION_KEY,
   SORT_KEY,
@@ -87,7 +88,7 @@ export async function scanWebhooks(
         const state = withoutKeys<WebhookState>(item);
         states.set(state.id, state);
       } else if (item[SORT_KEY] === WEBHOOK_SORT_KEY) {
-        const webhook = withoutKeys<Webhook>(item);
+        const webhook = fromWebhookItem(withoutKeys(item));
         webhooks.set(webhook.id, webhook);
       }
     }

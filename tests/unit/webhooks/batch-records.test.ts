@@ -8,6 +8,7 @@ import type { ProcessDependencies } from '../../../services/webhooks/process-web
 import { processQueueRecords } from '../../../services/webhooks/queue-records.js';
 import { processStreamRecords } from '../../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
+import { toWebhookItem } from '../../../services/webhooks/webhook-item.js';
 import { webhookKey } from '../../../stack/table-schema.js';
 import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
 import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
@@ -43,7 +44,7 @@ function streamRecord(webhook: Webhook): DynamoDBRecord {
     eventName: 'INSERT',
     dynamodb: {
       SequenceNumber: String(++sequence),
-      NewImage: marshall({ ...webhookKey(webhook.id), ...webhook }) as NonNullable<
+      NewImage: marshall({ ...webhookKey(webhook.id), ...toWebhookItem(webhook) }) as NonNullable<
         DynamoDBRecord['dynamodb']
       >['NewImage'],
     },

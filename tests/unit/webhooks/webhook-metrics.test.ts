@@ -17,6 +17,7 @@ import type { ProcessDependencies } from '../../../services/webhooks/process-web
 import { processQueueRecords } from '../../../services/webhooks/queue-records.js';
 import { processStreamRecords } from '../../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
+import { toWebhookItem } from '../../../services/webhooks/webhook-item.js';
 import {
   recordAttempt,
   recordCapture,
@@ -269,7 +270,7 @@ describe('the batch wrappers (Powertools Batch) report each attempt to the handl
     eventName: 'INSERT',
     dynamodb: {
       SequenceNumber: String(sequence),
-      NewImage: marshall({ ...webhookKey(webhook.id), ...webhook }) as NonNullable<
+      NewImage: marshall({ ...webhookKey(webhook.id), ...toWebhookItem(webhook) }) as NonNullable<
         DynamoDBRecord['dynamodb']
       >['NewImage'],
     },
