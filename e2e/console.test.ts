@@ -174,6 +174,10 @@ describe.runIf(TARGET.localProcesses)('operator console in the browser', () => {
     await row.getByRole('link').click();
     await page.waitForURL(`**/webhooks/${completedEvent.id}`);
     expect(await page.locator('#status').textContent()).toBe('completed');
+    // The resource it touched, with the webhooks of that resource (this one among them).
+    expect(await page.locator('section[aria-labelledby="resource-title"]').textContent()).toContain(
+      'this one',
+    );
   });
 
   it('refuses an action from another origin, and without the run token', async () => {
