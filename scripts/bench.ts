@@ -323,7 +323,8 @@ try {
     date: new Date().toISOString(),
     command: `npm run bench${flags.quick || maxConcurrency || streamRecordConcurrency ? ' --' : ''}${flags.quick ? ' --quick' : ''}${maxConcurrency ? ` --max-concurrency ${maxConcurrency}` : ''}${streamRecordConcurrency ? ` --stream-record-concurrency ${streamRecordConcurrency}` : ''}`,
     maxConcurrency: maxConcurrency ?? 8,
-    streamRecordConcurrency: streamRecordConcurrency ?? 1,
+    streamRecordConcurrency:
+      streamRecordConcurrency ?? resolveProfile('local', {}).streamRecordConcurrency,
     machine,
     loadAtEnd: loadavg().map((l) => round(l)),
     durationSeconds: round((performance.now() - runStarted) / 1000, 1),

@@ -423,7 +423,7 @@ describe('the ingress (STACK_INGRESS)', () => {
 });
 
 describe("a stream batch's records", () => {
-  it('run all at once on AWS and one at a time locally, in the process function only', () => {
+  it('run all at once, on AWS and locally, in the process function only', () => {
     const concurrency = (templ: Template) =>
       Object.entries(functionEnvironments(templ))
         .filter(([, variables]) => 'STREAM_RECORD_CONCURRENCY' in variables)
@@ -432,13 +432,13 @@ describe("a stream batch's records", () => {
           variables.STREAM_RECORD_CONCURRENCY,
         ]);
     expect(concurrency(templates.aws)).toEqual([['ProcessFunction', '10']]);
-    expect(concurrency(templates.local)).toEqual([['ProcessFunction', '1']]);
+    expect(concurrency(templates.local)).toEqual([['ProcessFunction', '10']]);
   });
 
-  it('may run more at once locally when STREAM_RECORD_CONCURRENCY says so', () => {
+  it('may run fewer at once locally when STREAM_RECORD_CONCURRENCY says so', () => {
     expect(
-      resolveProfile('local', { STREAM_RECORD_CONCURRENCY: '4' }).streamRecordConcurrency,
-    ).toBe(4);
+      resolveProfile('local', { STREAM_RECORD_CONCURRENCY: '1' }).streamRecordConcurrency,
+    ).toBe(1);
     expect(() => resolveProfile('local', { STREAM_RECORD_CONCURRENCY: '0' })).toThrow(
       /positive whole/,
     );
