@@ -570,6 +570,7 @@ function machineSection(r: BenchResults): string[] {
     'npm run bench -- --quick --profile   # the same under node --cpu-prof, summary in bench/profile/',
     'npm run bench -- --quick --stream-record-concurrency 10   # a stream batch at once, as on AWS',
     'npm run bench -- --report     # rewrite this page from bench/results.json (keeps the analysis)',
+    'npm run bench:payloads        # capture latency by body size, against a running npm start',
     'npm run capacity              # docs/capacity.md from docs/capacity-inputs.json and these results',
     '```',
   ];
