@@ -10,6 +10,15 @@ export function bodyBytes(rawBody: string | Uint8Array): Buffer {
     : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
 }
 
+/** The text these bytes encode when they are valid UTF-8 (re-encoding to exactly them), else undefined. */
+export function utf8TextOf(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A body as the text its bytes encode, for a provider whose official library verifies text
  * (Stripe, GitHub, BigCommerce, Standard Webhooks: all sign JSON, which is UTF-8). The text
@@ -19,9 +28,8 @@ export function bodyBytes(rawBody: string | Uint8Array): Buffer {
  */
 export function bodyText(rawBody: string | Uint8Array, provider: string): string {
   if (typeof rawBody === 'string') return rawBody;
-  try {
-    return utf8.decode(rawBody);
-  } catch {
+  const text = utf8TextOf(rawBody);
+  if (text === undefined) {
     throw new SignatureVerificationError(
       `The body is not valid UTF-8. ${provider} signs JSON text, and its official library ` +
         'verifies the signature over text, so these bytes cannot be checked. Does a proxy ' +
@@ -29,4 +37,5 @@ export function bodyText(rawBody: string | Uint8Array, provider: string): string
       { context: { provider, reason: 'not_utf8', size: rawBody.byteLength } },
     );
   }
+  return text;
 }

@@ -1,3 +1,4 @@
+import { utf8TextOf } from '../../services/providers/raw-body.js';
 import type { AttemptRecord, WebhookState } from '../../services/webhooks/webhook.js';
 import { type PayloadStore, readWebhookBody } from '../../services/webhooks/webhook-body.js';
 import type { WebhookLedger } from '../../services/webhooks/webhook-ledger.js';
@@ -38,7 +39,7 @@ export async function readWebhookDetail(
   if (!state || !webhook) throw new WebhookNotFoundError(`No webhook ${id}.`);
   // The one way a payload is read, inline or claim-checked alike.
   const bytes = await readWebhookBody(webhook, payloads);
-  const text = utf8Text(bytes);
+  const text = utf8TextOf(bytes);
   let payload: unknown = text;
   if (text !== undefined) {
     try {
@@ -76,15 +77,4 @@ export async function findResourceWebhooks(
     .filter((s) => s.resource === resource)
     .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
   return { webhooks: states.map(toStatusView), truncated: scanned.truncated };
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The bytes as text when they are valid UTF-8, else undefined. */
-function utf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
