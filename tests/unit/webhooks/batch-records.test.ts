@@ -1,17 +1,13 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { inlinePayload } from '../../../services/processing/run-handler.js';
 import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
-import type { ProcessDependencies } from '../../../services/webhooks/process-webhook.js';
 import { processQueueRecords } from '../../../services/webhooks/queue-records.js';
 import { processStreamRecords } from '../../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
 import { toWebhookItem } from '../../../services/webhooks/webhook-item.js';
 import { webhookKey } from '../../../stack/table-schema.js';
-import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
-import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
+import { inMemoryProcessDependencies } from '../../helpers/in-memory-process-dependencies.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 import { webhookRecord } from '../../helpers/webhook-record.js';
 
@@ -23,18 +19,7 @@ const byType = webhookHandlers().fallback('stripe', async (_event, context) => {
 
 function harness() {
   const ledger = new InMemoryWebhookLedger();
-  const deps: ProcessDependencies = {
-    ledger,
-    projections: new InMemoryProjectionStore(),
-    failedQueue: new FakeFailedQueue(),
-    notifier: { webhookDead: async () => {} },
-    handlers: byType,
-    readPayload: inlinePayload,
-    retryBackoff: { firstSeconds: 1, factor: 3 },
-    leaseSeconds: 60,
-    faultInjection: false,
-    log: pino({ level: 'silent' }),
-  };
+  const deps = inMemoryProcessDependencies({ ledger, handlers: byType });
   return { ledger, deps };
 }
 

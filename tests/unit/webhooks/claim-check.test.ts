@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildHttpApiEvent } from '../../../emulator/http-api-event.js';
 import { captureRequestBody } from '../../../services/handlers/capture.js';
@@ -12,10 +11,7 @@ import {
   type CaptureDependencies,
   captureWebhook,
 } from '../../../services/webhooks/capture-webhook.js';
-import {
-  type ProcessDependencies,
-  processAttempt,
-} from '../../../services/webhooks/process-webhook.js';
+import { processAttempt } from '../../../services/webhooks/process-webhook.js';
 import {
   type PayloadStore,
   payloadKey,
@@ -28,7 +24,7 @@ import { shopifyOrderEvent, stripeEvent } from '../../../tools/signing-proxy/eve
 import { signedHeaders } from '../../../tools/signing-proxy/signed-request.js';
 import { requestBody } from '../../helpers/capture-request.js';
 import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
-import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
+import { inMemoryProcessDependencies } from '../../helpers/in-memory-process-dependencies.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 
 /*
@@ -283,11 +279,9 @@ describe('processing a claim-checked body', () => {
     const seen: Buffer[] = [];
     const failedQueue = new FakeFailedQueue();
     const read = payloadReader(store);
-    const processDeps: ProcessDependencies = {
+    const processDeps = inMemoryProcessDependencies({
       ledger,
-      projections: new InMemoryProjectionStore(),
       failedQueue,
-      notifier: { webhookDead: async () => {} },
       handlers: webhookHandlers().fallback('stripe', async () => {}),
       // What processing reads, through the one reader (inline or claim-checked alike).
       readPayload: async (webhook) => {
@@ -295,11 +289,7 @@ describe('processing a claim-checked body', () => {
         seen.push(Buffer.from(text, 'utf8'));
         return text;
       },
-      retryBackoff: { firstSeconds: 1, factor: 3 },
-      leaseSeconds: 60,
-      faultInjection: false,
-      log: pino({ level: 'silent' }),
-    };
+    });
     return { id, rawBody, store, ledger, failedQueue, seen, processDeps };
   }
 

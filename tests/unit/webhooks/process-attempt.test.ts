@@ -1,6 +1,4 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { inlinePayload } from '../../../services/processing/run-handler.js';
 import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
 import {
   PermanentError,
@@ -8,14 +6,10 @@ import {
   RetryLaterError,
 } from '../../../services/shared/errors.js';
 import type { OperatorNotifier } from '../../../services/webhooks/operator-notifier.js';
-import {
-  type AttemptTrigger,
-  type ProcessDependencies,
-  processAttempt,
-} from '../../../services/webhooks/process-webhook.js';
+import { type AttemptTrigger, processAttempt } from '../../../services/webhooks/process-webhook.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
 import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
-import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
+import { inMemoryProcessDependencies } from '../../helpers/in-memory-process-dependencies.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 import { webhookRecord } from '../../helpers/webhook-record.js';
 
@@ -39,18 +33,13 @@ function harness(options: { fails?: boolean; notifyFails?: boolean; failWith?: E
     if (options.fails) throw new ProcessingError('downstream refused');
     return { outcome: 'applied', resource: 'r#1' };
   });
-  const deps: ProcessDependencies = {
+  const deps = inMemoryProcessDependencies({
     ledger,
-    projections: new InMemoryProjectionStore(),
     failedQueue,
     notifier,
     handlers,
-    readPayload: inlinePayload,
     retryBackoff: { firstSeconds: 30, factor: 10 },
-    leaseSeconds: 60,
-    faultInjection: false,
-    log: pino({ level: 'silent' }),
-  };
+  });
   return { ledger, failedQueue, notified, deps };
 }
 

@@ -4,7 +4,6 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildFunctionUrlEvent } from '../../../emulator/function-url.js';
 import { handler as captureHandler } from '../../../services/handlers/capture.js';
-import { inlinePayload } from '../../../services/processing/run-handler.js';
 import { webhookHandlers } from '../../../services/processing/webhook-handlers.js';
 import { PermanentError } from '../../../services/shared/errors.js';
 import {
@@ -13,7 +12,6 @@ import {
   type Metrics,
   publishingMetrics,
 } from '../../../services/shared/metrics.js';
-import type { ProcessDependencies } from '../../../services/webhooks/process-webhook.js';
 import { processQueueRecords } from '../../../services/webhooks/queue-records.js';
 import { processStreamRecords } from '../../../services/webhooks/stream-records.js';
 import type { Webhook } from '../../../services/webhooks/webhook.js';
@@ -25,8 +23,7 @@ import {
 } from '../../../services/webhooks/webhook-metrics.js';
 import { METRIC } from '../../../stack/metrics-schema.js';
 import { webhookKey } from '../../../stack/table-schema.js';
-import { FakeFailedQueue } from '../../helpers/fake-failed-queue.js';
-import { InMemoryProjectionStore } from '../../helpers/in-memory-projection-store.js';
+import { inMemoryProcessDependencies } from '../../helpers/in-memory-process-dependencies.js';
 import { InMemoryWebhookLedger } from '../../helpers/in-memory-webhook-ledger.js';
 import { webhookRecord } from '../../helpers/webhook-record.js';
 
@@ -252,18 +249,7 @@ describe('the batch wrappers (Powertools Batch) report each attempt to the handl
   });
   function harness() {
     const ledger = new InMemoryWebhookLedger();
-    const deps: ProcessDependencies = {
-      ledger,
-      projections: new InMemoryProjectionStore(),
-      failedQueue: new FakeFailedQueue(),
-      notifier: { webhookDead: async () => {} },
-      handlers,
-      readPayload: inlinePayload,
-      retryBackoff: { firstSeconds: 1, factor: 3 },
-      leaseSeconds: 60,
-      faultInjection: false,
-      log: pino({ level: 'silent' }),
-    };
+    const deps = inMemoryProcessDependencies({ ledger, handlers });
     return { ledger, deps };
   }
   const streamRecord = (webhook: Webhook, sequence: number): DynamoDBRecord => ({
