@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ import { TARGET } from './support/target.js';
  * `npm start` across a crash and a restart, with its data on disk. One story, two starts (each
  * start is a whole stack with its own DynamoDB Local, the slowest thing in the e2e ring): the
  * first is killed as a power loss would (the whole process group, DynamoDB Local's JVM
- * included) with one webhook completed and another in the middle of an attempt; the second
+ * included) with one webhook completed and another, with a claim-checked body, in the middle
+ * of an attempt; the second
  * finds the first unchanged, keeps processing from its stream checkpoint, lets the sweeper
  * bring the second back, and stops cleanly on SIGINT.
  */
@@ -98,8 +100,12 @@ describe.runIf(TARGET.localProcesses)('npm start, killed, started again, stopped
       const event = stripeEvent();
       const first = await send(apiUrl, event);
       expect(first.status).toBe(202);
-      // Attempt 1 fails (its retry goes on the in-memory queue); attempt 2 never finishes.
-      const cut = await send(apiUrl, stripeEvent(), {
+      // Attempt 1 fails (its retry goes on the in-memory queue); attempt 2 never finishes. Its
+      // body is over the inline threshold, so it waits in the payload bucket for attempt 3,
+      // which runs after the restart.
+      const large = stripeEvent();
+      large.data.object.metadata = { note: 'n'.repeat(100 * 1024) };
+      const cut = await send(apiUrl, large, {
         'x-fault-fail-attempts': '1',
         'x-fault-hang-attempts': '2',
       });
@@ -163,6 +169,12 @@ describe.runIf(TARGET.localProcesses)('npm start, killed, started again, stopped
         [2, null],
         [3, 'completed'],
       ]);
+      // The claim-checked body outlived the restart, byte for byte.
+      expect(shown.body).toMatchObject({
+        location: 's3',
+        sha256: createHash('sha256').update(JSON.stringify(large)).digest('hex'),
+      });
+      expect(shown.payload).toEqual(large);
       // A second sweep finds nothing to do: the sweeper is idempotent.
       const again = JSON.parse((await runWebhooksCli(['sweep', '--json'], env)).stdout);
       expect(again.abandoned).not.toContain(cut.body.id);

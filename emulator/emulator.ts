@@ -49,7 +49,10 @@ export interface EmulatorOptions {
   readonly sqsPort?: number;
   /** The first function URL's own port (3002 by default, 0 a free one); any other URL's is free. */
   readonly functionUrlPort?: number;
-  /** Where DynamoDB Local keeps its data and the stream checkpoints; undefined keeps all in memory. */
+  /**
+   * Where DynamoDB Local keeps its data, S3 its objects, and the stream pollers their
+   * checkpoints; undefined keeps all in memory.
+   */
   readonly dataDir?: string;
   /** Environment the stack is synthesized with (FAULT_INJECTION, secrets, LOG_LEVEL). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -172,7 +175,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             return d;
           }),
         ),
-        startSqsLocal({ port: options.sqsPort ?? 9324, region: LOCAL_REGION }).then((f) => {
+        startSqsLocal({
+          port: options.sqsPort ?? 9324,
+          region: LOCAL_REGION,
+          ...(dataDir ? { s3Dir: join(dataDir, 's3') } : {}),
+        }).then((f) => {
           stops.push(() => f.stop());
           return f;
         }),

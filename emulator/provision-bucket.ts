@@ -8,8 +8,9 @@ import { type PhysicalResource, physicalName } from './template.js';
 
 /*
  * AWS::S3::Bucket in fauxqs's S3: the bucket, under the name CloudFormation would derive
- * (lower case, at most 63 characters). fauxqs keeps objects in memory: they go with the process,
- * and the bucket's lifecycle rule is not applied locally (docs/architecture.md).
+ * (lower case, at most 63 characters). Its objects are kept under the data directory when there
+ * is one (./s3-on-disk.ts), and the bucket's lifecycle rule is not applied locally
+ * (docs/architecture.md).
  */
 export async function provisionBucket(
   { clients, options }: ProvisionScope,
@@ -28,7 +29,7 @@ export async function provisionBucket(
     if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
   }
   if (props.BucketEncryption) {
-    // Best effort, as the template asks; fauxqs stores objects in memory either way.
+    // Best effort, as the template asks; locally the objects are not encrypted either way.
     await clients.s3
       .send(
         new PutBucketEncryptionCommand({

@@ -24,10 +24,11 @@ import { inlineBody, webhookRecord } from '../helpers/webhook-record.js';
  * Least privilege, checked against what the code does: the real handlers (capture, process,
  * retry, sweep) run in this process against DynamoDB Local and fauxqs, down every ledger
  * path they have (success, failure, lost claim, unsent retry, id-only message, dead, unknown
- * webhook, each sweep case). Every DynamoDB call they send is recorded and turned into the IAM
- * permission it needs (TransactWriteItems needs each item's own action). Neither the emulator nor
- * DynamoDB Local enforces IAM, so this is where a grant that is too narrow shows up before AWS:
- * each function must need exactly the table permissions the synthesized template grants it.
+ * webhook, each sweep case, a claim-checked body). Every DynamoDB and S3 call they send is
+ * recorded and turned into the IAM permission it needs (TransactWriteItems needs each item's own
+ * action). Neither the emulator nor DynamoDB Local enforces IAM, so this is where a grant that
+ * is too narrow shows up before AWS: each function must need exactly the table and payload
+ * bucket permissions the synthesized template grants it.
  */
 
 type FunctionKey = 'CaptureFunction' | 'ProcessFunction' | 'RetryFunction' | 'SweepFunction';
@@ -82,7 +83,7 @@ beforeAll(async () => {
     FAULT_INJECTION: '1',
     LOG_LEVEL: 'silent',
   });
-  const { getDocumentClient } = await import('../../services/shared/aws-clients.js');
+  const { getDocumentClient, getS3Client } = await import('../../services/shared/aws-clients.js');
   // Every command any handler sends through the process's one DynamoDB client.
   getDocumentClient().middlewareStack.add(
     (next, context) => async (args) => {
@@ -94,6 +95,18 @@ beforeAll(async () => {
       return next(args);
     },
     { step: 'initialize', name: 'recordTablePermissions' },
+  );
+  // And every command through its one S3 client (claim-checked bodies).
+  (await getS3Client()).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (current) {
+        const set = used.get(current) ?? new Set<string>();
+        set.add(s3PermissionFor(context.commandName ?? '', args.input));
+        used.set(current, set);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordBucketPermissions' },
   );
   handlers.capture = (await import('../../services/handlers/capture.js')).handler as never;
   handlers.process = (await import('../../services/handlers/process.js')).handler;
@@ -120,6 +133,41 @@ const MINUTE = 60_000;
 /** A store whose clock is `minutes` in the past: items set up with it look stuck now. */
 const pastStore = (minutes: number) =>
   storage.store({ now: () => new Date(Date.now() - minutes * MINUTE) });
+
+/**
+ * A Stripe event over the inline threshold, captured by the capture handler (as the capture
+ * function: its PutObject is recorded): the stored webhook points at the payload bucket.
+ */
+async function claimCheckedWebhook(headers: Record<string, string> = {}): Promise<Webhook> {
+  const event = stripeEvent();
+  event.data.object.metadata = { note: 'n'.repeat(100 * 1024) };
+  const rawBody = JSON.stringify(event);
+  const response = await as('CaptureFunction', () =>
+    handlers.capture(captureRequest(rawBody, headers)),
+  );
+  const { id } = JSON.parse((response as { body: string }).body) as { id: string };
+  const webhook = await storage.store().ledger.getWebhook(id);
+  expect(webhook?.body).toMatchObject({ location: 's3' });
+  return webhook!;
+}
+
+function captureRequest(rawBody: string, headers: Record<string, string> = {}) {
+  return buildHttpApiEvent(
+    {
+      method: 'POST',
+      url: '/api/webhooks/stripe',
+      headers: {
+        'content-type': 'application/json',
+        ...signedHeaders('stripe', rawBody),
+        ...headers,
+      },
+      body: Buffer.from(rawBody),
+      pathParameters: { provider: 'stripe' },
+      sourceIp: '127.0.0.1',
+    },
+    { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
+  );
+}
 
 function paymentWebhook(overrides: Partial<Webhook> = {}): Webhook {
   const event = stripeEvent();
@@ -193,20 +241,10 @@ async function receiveFailedMessage(id: string): Promise<string> {
 }
 
 describe('every DynamoDB call of every handler path is granted to its function', () => {
-  it('capture: a new webhook, a duplicate, and a conflicting copy', async () => {
+  it('capture: a new webhook, a duplicate, a conflicting copy, and a claim-checked body', async () => {
+    await claimCheckedWebhook();
     const original = stripeEvent();
-    const request = (rawBody: string) =>
-      buildHttpApiEvent(
-        {
-          method: 'POST',
-          url: '/api/webhooks/stripe',
-          headers: { 'content-type': 'application/json', ...signedHeaders('stripe', rawBody) },
-          body: Buffer.from(rawBody),
-          pathParameters: { provider: 'stripe' },
-          sourceIp: '127.0.0.1',
-        },
-        { routeKey: 'POST /api/webhooks/{provider}', apiId: 'test', accountId: '000000000000' },
-      );
+    const request = (rawBody: string) => captureRequest(rawBody);
     const event = request(JSON.stringify(original));
     const first = await as('CaptureFunction', () => handlers.capture(event));
     const again = await as('CaptureFunction', () => handlers.capture(event));
@@ -245,7 +283,14 @@ describe('every DynamoDB call of every handler path is granted to its function',
     expect(await storage.store().ledger.getState(id)).toMatchObject({ conflicts: 1 });
   });
 
-  it('process: completed, failed and enqueued, already done, and a retry never sent', async () => {
+  it('process: completed, failed and enqueued, already done, a retry never sent, a claim-checked body', async () => {
+    const large = await claimCheckedWebhook();
+    expect(
+      (await as('ProcessFunction', () => handlers.process(streamEvent(large)))).batchItemFailures,
+    ).toEqual([]);
+    expect(await storage.store().ledger.getState(large.id)).toMatchObject({
+      status: 'completed',
+    });
     const ok = paymentWebhook();
     await storage.store().ledger.create(ok);
     const failsOnce = paymentWebhook({ headers: { 'x-fault-fail-attempts': '1' } });
@@ -267,13 +312,17 @@ describe('every DynamoDB call of every handler path is granted to its function',
   it('retry: a retry that completes, an id-only message, a failure, the last failure, a stale message, an unknown webhook', async () => {
     const failsOnce = paymentWebhook({ headers: { 'x-fault-fail-attempts': '1' } });
     await storage.store().ledger.create(failsOnce);
-    await as('ProcessFunction', () => handlers.process(streamEvent(failsOnce)));
-    const message = await receiveFailedMessage(failsOnce.id);
-    await as('RetryFunction', () => handlers.retry(sqsEvent(message, 1)));
-    expect(await storage.store().ledger.getState(failsOnce.id)).toMatchObject({
-      status: 'completed',
-      attempts: 2,
-    });
+    // And one whose body is in the payload bucket.
+    const largeFailsOnce = await claimCheckedWebhook({ 'x-fault-fail-attempts': '1' });
+    for (const webhook of [failsOnce, largeFailsOnce]) {
+      await as('ProcessFunction', () => handlers.process(streamEvent(webhook)));
+      const message = await receiveFailedMessage(webhook.id);
+      await as('RetryFunction', () => handlers.retry(sqsEvent(message, 1)));
+      expect(await storage.store().ledger.getState(webhook.id)).toMatchObject({
+        status: 'completed',
+        attempts: 2,
+      });
+    }
 
     const idOnly = paymentWebhook();
     await failedWebhook(idOnly, 'id-only');
@@ -328,7 +377,7 @@ describe('every DynamoDB call of every handler path is granted to its function',
   it.each(['CaptureFunction', 'ProcessFunction', 'RetryFunction', 'SweepFunction'] as const)(
     '%s needs exactly the table permissions the template grants it',
     (key) => {
-      const needed = [...(used.get(key) ?? [])].sort();
+      const needed = [...(used.get(key) ?? [])].filter((p) => p.startsWith('dynamodb:')).sort();
       expect(
         needed.length,
         `${key} made no DynamoDB call: the paths above did not run`,
@@ -344,7 +393,30 @@ describe('every DynamoDB call of every handler path is granted to its function',
       ).toEqual([]);
     },
   );
+  it.each([
+    ['CaptureFunction', ['s3:PutObject on bucket/webhooks/*']],
+    ['ProcessFunction', ['s3:GetObject on bucket/webhooks/*']],
+    ['RetryFunction', ['s3:GetObject on bucket/webhooks/*']],
+    ['SweepFunction', []],
+  ] as const)(
+    '%s needs exactly the payload bucket permissions the template grants it',
+    (key, expected) => {
+      const needed = [...(used.get(key) ?? [])].filter((p) => p.startsWith('s3:')).sort();
+      // The paths above reached the bucket as each function does: writes from capture only.
+      expect(needed).toEqual(expected);
+      expect(bucketPermissions(template, key)).toEqual(needed);
+    },
+  );
 });
+
+/** The IAM permission an S3 call needs, named `action on bucket/<first key segment>/*`. */
+function s3PermissionFor(commandName: string, input: unknown): string {
+  const { Bucket, Key = '' } = input as { Bucket?: string; Key?: string };
+  const bucket =
+    Bucket === storage.emulator.outputs.PayloadBucketName ? 'bucket' : `other bucket ${Bucket}`;
+  const prefix = Key.includes('/') ? `${Key.slice(0, Key.indexOf('/'))}/*` : Key;
+  return `s3:${commandName.replace(/Command$/, '')} on ${bucket}/${prefix}`;
+}
 
 /** IAM permissions a DynamoDB call needs, named `action on table|table/index/<name>`. */
 function permissionsFor(commandName: string, input: unknown): string[] {
@@ -421,4 +493,35 @@ function tablePermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
   return [
     ...new Set(granted.filter((g) => g.r !== undefined).map((g) => `${g.a} on ${g.r}`)),
   ].sort();
+}
+
+/** The function's S3 permissions on the payload bucket, from the template. */
+function bucketPermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
+  const [bucketId] = resourcesOfType(cfn, 'AWS::S3::Bucket')[0]!;
+  const bucketArn = JSON.stringify({ 'Fn::GetAtt': [bucketId, 'Arn'] });
+  const [, fn] = resourcesOfType(cfn, 'AWS::Lambda::Function').find(([id]) => id.startsWith(key))!;
+  const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const name = (arn: unknown): string => {
+    if (JSON.stringify(arn) === bucketArn) return 'bucket';
+    const join = (arn as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join?.[0] === '' && join[1].length === 2 && JSON.stringify(join[1][0]) === bucketArn)
+      return `bucket${String(join[1][1])}`;
+    return JSON.stringify(arn);
+  };
+  return resourcesOfType(cfn, 'AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      (policy.Properties!.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
+    )
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+          .Statement,
+    )
+    .flatMap((s) =>
+      [s.Action]
+        .flat()
+        .filter((a): a is string => typeof a === 'string' && a.startsWith('s3:'))
+        .flatMap((a) => [s.Resource].flat().map((r) => `${a} on ${name(r)}`)),
+    )
+    .sort();
 }
