@@ -17,6 +17,10 @@ import {
   cheapestDesign,
   writeUnitsPerWebhook,
 } from '../tools/capacity/cost-alternatives.js';
+import {
+  catalogueCompression,
+  largePushCompression,
+} from '../tools/capacity/payload-compression.js';
 
 /*
  * `npm run capacity`: docs/capacity.md, from the price and quota table in
@@ -187,6 +191,40 @@ function costSections(): string[] {
     'Of these only the two conditional puts changes code paths that carry a guarantee (the claim and',
     'the sweeper must then handle a WEBHOOK without its STATUS); the others are settings. None is',
     'made here: this page prices them.',
+    '',
+    ...compressionSection(),
+  ];
+}
+
+/** Capture's write units with stored bodies raw and gzip-compressed, per provider. */
+function compressionSection(): string[] {
+  const rows = catalogueCompression();
+  const push = largePushCompression();
+  const providers = [...new Set(rows.map((r) => r.provider))];
+  const range = (values: number[]) => {
+    const [low, high] = [Math.min(...values), Math.max(...values)];
+    return low === high ? fmt(low) : `${fmt(low)}–${fmt(high)}`;
+  };
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return [
+    '## Compressing stored bodies',
+    '',
+    "Capture's transaction (the WEBHOOK item with its body inline, and the STATUS item) in write units, with the body as sent and gzip-compressed, on the signing proxy's real-shaped catalogue events (`tools/capacity/payload-compression.ts`; every event in docs/payload-storage.md):",
+    '',
+    '| provider | events | body bytes | gzip | capture WRU, raw | gzip | saved per webhook |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...providers.map((provider) => {
+      const of = rows.filter((r) => r.provider === provider);
+      const saved = mean(of.map((r) => r.wruRaw - r.wruGzip));
+      return `| ${provider} | ${of.length} | ${range(of.map((r) => r.raw))} | ${range(of.map((r) => r.gzip))} | ${range(of.map((r) => r.wruRaw))} | ${range(of.map((r) => r.wruGzip))} | ${fmt(round1(saved))} |`;
+    }),
+    '',
+    `Over the ${fmt(AWS_PROFILE.payloadInlineMaxBytes / 1024)} KiB inline threshold a body is in S3 and the item keeps a pointer, so compression saves no write unit there: a ${fmt(round1(push.raw / 1024 / 1024))} MB GitHub push is ${fmt(round1(push.gzip / 1024 / 1024))} MB gzip-compressed (${Math.round((100 * push.gzip) / push.raw)} %), which cuts S3 storage and the GET at processing.`,
+    '',
+    'Not built (docs/payload-storage.md has the reasoning): Stripe and BigCommerce bodies, the bulk of',
+    'the traffic, save nothing; GitHub- and Shopify-sized bodies save 2–6 units each; and a',
+    'compressed body is no longer the signed bytes at rest, so every reader and every check (size,',
+    'SHA-256) would first have to undo it.',
     '',
   ];
 }
