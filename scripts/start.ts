@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
+import { type CfnTemplate, resourcesOfType } from '../emulator/template.js';
+import { PROVIDERS } from '../services/providers/registry.js';
 import { startConsole } from '../tools/console/server.js';
 import { createOperator } from '../tools/operator/operator.js';
 import { embeddedTarget } from '../tools/operator/targets.js';
@@ -81,6 +83,7 @@ try {
     ...(dataDir ? { notificationsFile: resolve(dataDir, 'notifications.jsonl') } : {}),
   });
   const { endpoints, outputs } = emulator;
+  const providers = configuredProviders(emulator.template);
   // The signing proxy, aimed at this API and signing with the secrets the stack was given.
   const proxy = await startSigningProxy({
     receiverUrl: endpoints.api,
@@ -106,8 +109,8 @@ try {
     [
       `Webhook receiver ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  stack      ${emulator.synthesis.cached ? 'reused the assembly of an earlier run (nothing it depends on changed)' : `synthesized in ${(emulator.synthesis.ms / 1000).toFixed(1)} s`}`,
-      `  API        ${endpoints.api}/api/webhooks/{stripe|bigcommerce}`,
-      `  fn URL     ${outputs.CaptureFunctionUrl ? `${outputs.CaptureFunctionUrl}api/webhooks/{stripe|bigcommerce}` : 'none (STACK_INGRESS=http-api)'}`,
+      `  API        ${endpoints.api}/api/webhooks/{${providers}}`,
+      `  fn URL     ${outputs.CaptureFunctionUrl ? `${outputs.CaptureFunctionUrl}api/webhooks/{${providers}}` : 'none (STACK_INGRESS=http-api)'}`,
       `  health     ${endpoints.api}/_emulator/health`,
       `  DynamoDB   ${endpoints.dynamodb}  table ${outputs.TableName}`,
       `  SQS/SNS    ${endpoints.sqs}`,
@@ -139,6 +142,21 @@ try {
   }
   console.error(error);
   process.exit(1);
+}
+
+/** The providers the capture function has a secret for (`a|b|c`), as the stack configured it. */
+function configuredProviders(template: CfnTemplate): string {
+  const capture = resourcesOfType(template, 'AWS::Lambda::Function').find(([id]) =>
+    id.startsWith('CaptureFunction'),
+  )?.[1];
+  const env =
+    (capture?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {};
+  return PROVIDERS.filter(
+    ({ secret }) => secret.variable in env || `${secret.variable}_PARAMETER` in env,
+  )
+    .map(({ name }) => name)
+    .join('|');
 }
 
 function loadEnvKeepingExisting(file: string): void {
