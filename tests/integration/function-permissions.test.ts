@@ -461,21 +461,30 @@ function resource(request: { TableName?: string; IndexName?: string }): string {
   return request.IndexName ? `${table}/index/${request.IndexName}` : table;
 }
 
-/** The function's DynamoDB permissions on the table and its indexes, from the template. */
-function tablePermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
-  const [tableId] = resourcesOfType(cfn, 'AWS::DynamoDB::Table')[0]!;
-  const tableArn = JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] });
+/**
+ * The function's grants of one service (`dynamodb:`, `s3:`) on one resource, from the template:
+ * `<action> on <label><suffix>`, where the resource is `resourceType`'s ARN or that ARN joined
+ * with a suffix (an index, an object prefix); grants on anything else are left out.
+ */
+function grantsOn(
+  cfn: CfnTemplate,
+  key: FunctionKey,
+  service: string,
+  resourceType: string,
+  label: string,
+): string[] {
+  const [resourceId] = resourcesOfType(cfn, resourceType)[0]!;
+  const arn = JSON.stringify({ 'Fn::GetAtt': [resourceId, 'Arn'] });
   const [, fn] = resourcesOfType(cfn, 'AWS::Lambda::Function').find(([id]) => id.startsWith(key))!;
   const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const name = (arn: unknown): string | undefined => {
-    if (JSON.stringify(arn) === tableArn) return 'table';
-    const join = (arn as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-    if (join?.[0] === '' && join[1].length === 2 && JSON.stringify(join[1][0]) === tableArn) {
-      return `table${String(join[1][1])}`;
-    }
-    return undefined; // the stream, `*` (ListStreams): the stream trigger's, not the code's
+  const name = (resource: unknown): string | undefined => {
+    if (JSON.stringify(resource) === arn) return label;
+    const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join?.[0] === '' && join[1].length === 2 && JSON.stringify(join[1][0]) === arn)
+      return `${label}${String(join[1][1])}`;
+    return undefined;
   };
-  const statements = resourcesOfType(cfn, 'AWS::IAM::Policy')
+  const granted = resourcesOfType(cfn, 'AWS::IAM::Policy')
     .filter(([, policy]) =>
       (policy.Properties!.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
     )
@@ -483,45 +492,27 @@ function tablePermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
       ([, policy]) =>
         (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> })
           .Statement,
+    )
+    .flatMap((statement) =>
+      [statement.Action]
+        .flat()
+        .filter((a): a is string => typeof a === 'string' && a.startsWith(service))
+        .flatMap((a) => [statement.Resource].flat().map((r) => ({ a, r: name(r) }))),
     );
-  const granted = statements.flatMap((s) =>
-    [s.Action]
-      .flat()
-      .filter((a): a is string => typeof a === 'string' && a.startsWith('dynamodb:'))
-      .flatMap((a) => [s.Resource].flat().map((r) => ({ a, r: name(r) }))),
-  );
   return [
     ...new Set(granted.filter((g) => g.r !== undefined).map((g) => `${g.a} on ${g.r}`)),
   ].sort();
 }
 
-/** The function's S3 permissions on the payload bucket, from the template. */
+/**
+ * The function's DynamoDB permissions on the table and its indexes (the stream's and `*` for
+ * ListStreams are the stream trigger's, not the code's).
+ */
+function tablePermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
+  return grantsOn(cfn, key, 'dynamodb:', 'AWS::DynamoDB::Table', 'table');
+}
+
+/** The function's S3 permissions on the payload bucket and its objects. */
 function bucketPermissions(cfn: CfnTemplate, key: FunctionKey): string[] {
-  const [bucketId] = resourcesOfType(cfn, 'AWS::S3::Bucket')[0]!;
-  const bucketArn = JSON.stringify({ 'Fn::GetAtt': [bucketId, 'Arn'] });
-  const [, fn] = resourcesOfType(cfn, 'AWS::Lambda::Function').find(([id]) => id.startsWith(key))!;
-  const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const name = (arn: unknown): string => {
-    if (JSON.stringify(arn) === bucketArn) return 'bucket';
-    const join = (arn as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-    if (join?.[0] === '' && join[1].length === 2 && JSON.stringify(join[1][0]) === bucketArn)
-      return `bucket${String(join[1][1])}`;
-    return JSON.stringify(arn);
-  };
-  return resourcesOfType(cfn, 'AWS::IAM::Policy')
-    .filter(([, policy]) =>
-      (policy.Properties!.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
-    )
-    .flatMap(
-      ([, policy]) =>
-        (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> })
-          .Statement,
-    )
-    .flatMap((s) =>
-      [s.Action]
-        .flat()
-        .filter((a): a is string => typeof a === 'string' && a.startsWith('s3:'))
-        .flatMap((a) => [s.Resource].flat().map((r) => `${a} on ${name(r)}`)),
-    )
-    .sort();
+  return grantsOn(cfn, key, 's3:', 'AWS::S3::Bucket', 'bucket');
 }
