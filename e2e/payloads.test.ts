@@ -11,7 +11,7 @@ import { githubCatalogue } from '../tools/signing-proxy/catalogue/github.js';
 import { shopifyCatalogue } from '../tools/signing-proxy/catalogue/shopify.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
 import { signedHeaders } from '../tools/signing-proxy/signed-request.js';
-import { runWebhooksCli } from './support/npm-start.js';
+import { runCliInProcess } from './support/operator-cli.js';
 import { TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
 
@@ -38,7 +38,7 @@ const isFinal = (s: { status: string }) => s.status === 'completed' || s.status 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 async function cli(...args: string[]) {
-  const result = await runWebhooksCli([...args, '--api', stack.emulator.endpoints.api], {});
+  const result = await runCliInProcess([...args, '--api', stack.emulator.endpoints.api], {});
   // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
   let json: any;
   try {

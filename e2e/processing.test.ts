@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptRecord, WebhookState } from '../services/webhooks/webhook.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
-import { runWebhooksCli } from './support/npm-start.js';
+import { runCliInProcess } from './support/operator-cli.js';
 import { TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
 
@@ -30,7 +30,7 @@ const gap = (from: string | undefined, to: string | undefined) =>
   Date.parse(to ?? '') - Date.parse(from ?? '');
 
 async function cli(...args: string[]) {
-  const result = await runWebhooksCli([...args, '--api', stack.emulator.endpoints.api], {});
+  const result = await runCliInProcess([...args, '--api', stack.emulator.endpoints.api], {});
   // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
   let json: any;
   try {
