@@ -17,17 +17,17 @@ import {
   functionUrlId,
   functionUrlPorts,
 } from './function-url.js';
-import { defaultLogSink, StackFunctions } from './functions.js';
+import { defaultLogSink, StackFunctions, type StackFunctionsOptions } from './functions.js';
 import { buildHttpApi } from './http-api.js';
 import type { GatewayErrorBody } from './http-api-response.js';
-import type { LogSink } from './lambda-runtime.js';
+import type { FunctionDefinition, LogSink } from './lambda-runtime.js';
 import { freePort, LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './local-aws.js';
 import {
   type Notification,
   type NotificationFormatter,
   startTopicInboxes,
 } from './notifications.js';
-import { provision, resolver } from './provision.js';
+import { provision, provisionTables, resolver } from './provision.js';
 import { startSchedules } from './schedules.js';
 import { startSqsLocal } from './sqs-local.js';
 import type { StackContext } from './stack-context.js';
@@ -35,10 +35,10 @@ import { StreamEventSource } from './stream-event-source.js';
 import {
   ASSEMBLY_CACHE_DIR,
   readAssembly,
-  synthesizeLocalStack,
   synthesizeLocalStackCached,
+  synthesizeLocalStackInChild,
 } from './synthesize.js';
-import type { CfnTemplate } from './template.js';
+import { type CfnTemplate, TemplateResolutionError } from './template.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -147,7 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             env: options.env,
           })
         : // One assembly per run: two emulators (parallel test files) never bundle into one folder.
-          await synthesizeLocalStack({
+          await synthesizeLocalStackInChild({
             outdir: join(
               PROJECT_ROOT,
               'cdk.out',
@@ -162,48 +162,46 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     };
 
     const apiPort = await portOrFree(options.apiPort ?? 3000);
-    const startStorage = async () => {
-      if (options.storage) return options.storage;
-      const [dynamodb, fauxqs] = await Promise.all([
-        portOrFree(options.dynamodbPort ?? 8000).then((port) =>
-          startDynamoDbLocal({
-            port,
+    // DynamoDB Local's JVM takes seconds to answer. What does not need it goes on meanwhile:
+    // synthesis, fauxqs, provisioning the rest, and the functions' first environments.
+    const dynamodbPort = options.storage
+      ? undefined
+      : await portOrFree(options.dynamodbPort ?? 8000);
+    const dynamodbStarting =
+      dynamodbPort === undefined
+        ? Promise.resolve(undefined)
+        : startDynamoDbLocal({
+            port: dynamodbPort,
             log,
             ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-          }).then((d) => {
-            stops.push(() => d.stop());
-            return d;
-          }),
-        ),
-        startSqsLocal({
-          port: options.sqsPort ?? 9324,
-          region: LOCAL_REGION,
-          ...(dataDir ? { s3Dir: join(dataDir, 's3') } : {}),
-        }).then((f) => {
-          stops.push(() => f.stop());
-          return f;
-        }),
-      ]);
-      return { dynamodb: dynamodb.endpoint, sqs: fauxqs.endpoint };
+          });
+    // Stopped last (pushed first), once started, whatever fails meanwhile.
+    stops.push(async () => (await dynamodbStarting.catch(() => undefined))?.stop());
+    const startSqs = async () => {
+      if (options.storage) return options.storage.sqs;
+      const fauxqs = await startSqsLocal({
+        port: options.sqsPort ?? 9324,
+        region: LOCAL_REGION,
+        ...(dataDir ? { s3Dir: join(dataDir, 's3') } : {}),
+      });
+      stops.push(() => fauxqs.stop());
+      return fauxqs.endpoint;
     };
 
     const started = Date.now();
-    const [{ synthesized, ms: synthesisMs }, storage] = await Promise.all([
+    const [{ synthesized, ms: synthesisMs }, sqsEndpoint] = await Promise.all([
       synthesize(),
-      startStorage(),
+      startSqs(),
     ]);
     const endpoints: Endpoints = {
       api: `http://127.0.0.1:${apiPort}`,
       lambda: `http://127.0.0.1:${apiPort}`,
-      dynamodb: storage.dynamodb,
-      sqs: storage.sqs,
+      dynamodb: options.storage?.dynamodb ?? `http://127.0.0.1:${dynamodbPort}`,
+      sqs: sqsEndpoint,
       region: LOCAL_REGION,
     };
     const synthesis = { cached: synthesized.cached, ms: synthesisMs };
-    log.debug(
-      { ms: Date.now() - started, synthesis },
-      'synthesized the stack and started DynamoDB Local and fauxqs',
-    );
+    log.debug({ ms: Date.now() - started, synthesis }, 'synthesized the stack and started fauxqs');
 
     const dynamodbClient = new DynamoDBClient(localClientConfig(endpoints.dynamodb));
     const streamsClient = new DynamoDBStreamsClient(localClientConfig(endpoints.dynamodb));
@@ -215,7 +213,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         client.destroy();
     });
 
-    // Provision: tables, queues and topics created, every resource's physical name and ARN.
+    // Provision: queues, topics and buckets created, every resource's physical name and ARN;
+    // the tables are named now and created once DynamoDB Local answers.
     const { template, assemblyDir } = synthesized;
     const stackName = options.stackName ?? synthesized.stackName;
     const naming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
@@ -225,18 +224,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       options.functionUrlPort ?? DEFAULT_FUNCTION_URL_PORT,
       log,
     );
-    const resources = await provision(
-      template,
-      { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient, s3: s3Client },
-      {
-        ...naming,
-        apiUrl: endpoints.api,
-        functionUrls: new Map(
-          [...urlPorts].map(([logicalId, port]) => [logicalId, `http://127.0.0.1:${port}/`]),
-        ),
-        log,
-      },
-    );
+    const clients = { dynamodb: dynamodbClient, sqs: sqsClient, sns: snsClient, s3: s3Client };
+    const provisionOptions = {
+      ...naming,
+      apiUrl: endpoints.api,
+      functionUrls: new Map(
+        [...urlPorts].map(([logicalId, port]) => [logicalId, `http://127.0.0.1:${port}/`]),
+      ),
+      log,
+    };
+    const resources = await provision(template, clients, {
+      ...provisionOptions,
+      tablesNamedOnly: true,
+    });
     const context: StackContext = {
       template,
       resources,
@@ -245,20 +245,37 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       accountId: LOCAL_ACCOUNT_ID,
       log,
     };
+    const functionOptions: StackFunctionsOptions = {
+      assemblyDir,
+      endpoints,
+      maxConcurrency: options.maxConcurrency ?? 8,
+      logSink: options.functionLogs ?? defaultLogSink,
+    };
+    const early = options.storageOnly ? undefined : startEarly(context, functionOptions, log);
+    if (early) stops.push(async () => (await early)?.stop());
+
+    await dynamodbStarting;
+    await provisionTables(template, clients, provisionOptions, resources);
     // Outputs, as describe-stacks would show them.
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {}))
       outputs[name] = context.resolve.string(output.Value);
     if (options.storageOnly) return { endpoints, outputs, template, synthesis, stop: stopAll };
 
-    // Wire, one resource type at a time; each part is stopped in reverse order.
-    const functions = await StackFunctions.start(context, {
-      assemblyDir,
-      endpoints,
-      maxConcurrency: options.maxConcurrency ?? 8,
-      logSink: options.functionLogs ?? defaultLogSink,
-    });
-    stops.push(() => functions.stop());
+    // Wire, one resource type at a time; each part is stopped in reverse order. The functions
+    // started early are kept only if they run what the complete stack resolves to.
+    const definitions = StackFunctions.definitions(context, functionOptions);
+    let functions = await early;
+    if (functions && !functions.runs(definitions)) {
+      log.debug('the functions started early differ from the provisioned stack; restarting them');
+      await functions.stop();
+      functions = undefined;
+    }
+    if (!functions) {
+      const started = await StackFunctions.start(context, functionOptions, definitions);
+      stops.push(() => started.stop());
+      functions = started;
+    }
     const sources = eventSources(
       context,
       functions,
@@ -322,6 +339,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * One environment per function, initialised while DynamoDB Local boots, with the environment
+ * the stack resolves to so far (the tables named, not created). Undefined when a function's
+ * variables need more than that, or when an initialisation fails: the functions then start
+ * once everything is provisioned (and an init error is reported there).
+ */
+function startEarly(
+  context: StackContext,
+  options: StackFunctionsOptions,
+  log: Logger,
+): Promise<StackFunctions | undefined> | undefined {
+  let definitions: Map<string, FunctionDefinition>;
+  try {
+    definitions = StackFunctions.definitions(context, options);
+  } catch (error) {
+    if (error instanceof TemplateResolutionError) return undefined;
+    throw error;
+  }
+  return StackFunctions.start(context, options, definitions).catch((error: Error) => {
+    log.debug({ err: error.message }, 'the functions could not start early; starting them later');
+    return undefined;
+  });
 }
 
 async function portOrFree(port: number): Promise<number> {

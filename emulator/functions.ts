@@ -1,13 +1,20 @@
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { type FunctionDefinition, LambdaFunction, type LogSink } from './lambda-runtime.js';
 import { LOCAL_CREDENTIALS } from './local-aws.js';
 import type { StackContext } from './stack-context.js';
 import { resourcesOfType } from './template.js';
 
+export interface StackFunctionsOptions {
+  readonly assemblyDir: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  readonly maxConcurrency: number;
+  readonly logSink: LogSink;
+}
+
 /** The template's functions, each running in its own execution environments. */
 export class StackFunctions {
   private constructor(
-    private readonly context: StackContext,
     private readonly byLogicalId: ReadonlyMap<string, LambdaFunction>,
     private readonly invocationEndListeners: Array<() => void>,
   ) {}
@@ -21,18 +28,14 @@ export class StackFunctions {
   }
 
   /**
-   * Starts every `AWS::Lambda::Function` of the template from its bundle in the assembly, with
-   * what Lambda adds to the environment and then the template's own variables (resolved).
+   * What every `AWS::Lambda::Function` of the template runs: its bundle in the assembly, with
+   * what Lambda adds to the environment and then the template's own variables (resolved). Throws
+   * TemplateResolutionError when a variable refers to what is not provisioned yet.
    */
-  static async start(
+  static definitions(
     context: StackContext,
-    options: {
-      readonly assemblyDir: string;
-      readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
-      readonly maxConcurrency: number;
-      readonly logSink: LogSink;
-    },
-  ): Promise<StackFunctions> {
+    options: Pick<StackFunctionsOptions, 'assemblyDir' | 'endpoints'>,
+  ): Map<string, FunctionDefinition> {
     const { region } = context;
     const runtimeEnv = {
       AWS_REGION: region,
@@ -47,11 +50,7 @@ export class StackFunctions {
       // Lambda runs Node.js 22; the SDK's notice about this machine's Node.js 20 is noise there.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
-    const functions = new Map<string, LambdaFunction>();
-    const invocationEndListeners: Array<() => void> = [];
-    const onInvocationEnd = () => {
-      for (const listener of invocationEndListeners) listener();
-    };
+    const definitions = new Map<string, FunctionDefinition>();
     for (const [logicalId, resource] of resourcesOfType(
       context.template,
       'AWS::Lambda::Function',
@@ -65,7 +64,7 @@ export class StackFunctions {
       const variables = (context.resolve.value(
         (props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
       ) ?? {}) as Record<string, string>;
-      const definition: FunctionDefinition = {
+      definitions.set(logicalId, {
         logicalId,
         functionName: physical.ref,
         functionArn: physical.attributes.Arn!,
@@ -81,7 +80,26 @@ export class StackFunctions {
           AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
           LAMBDA_TASK_ROOT: join(options.assemblyDir, assetPath),
         },
-      };
+      });
+    }
+    return definitions;
+  }
+
+  /**
+   * Starts the functions of `definitions` (by default the template's, see `definitions`), each
+   * with one execution environment initialised before this resolves.
+   */
+  static async start(
+    context: StackContext,
+    options: StackFunctionsOptions,
+    definitions = StackFunctions.definitions(context, options),
+  ): Promise<StackFunctions> {
+    const functions = new Map<string, LambdaFunction>();
+    const invocationEndListeners: Array<() => void> = [];
+    const onInvocationEnd = () => {
+      for (const listener of invocationEndListeners) listener();
+    };
+    for (const [logicalId, definition] of definitions) {
       functions.set(
         logicalId,
         new LambdaFunction(definition, {
@@ -91,7 +109,7 @@ export class StackFunctions {
         }),
       );
     }
-    const started = new StackFunctions(context, functions, invocationEndListeners);
+    const started = new StackFunctions(functions, invocationEndListeners);
     try {
       await Promise.all([...functions.values()].map((fn) => fn.warm()));
     } catch (error) {
@@ -99,6 +117,16 @@ export class StackFunctions {
       throw error;
     }
     return started;
+  }
+
+  /** Whether these functions run exactly `definitions` (code, settings and environment). */
+  runs(definitions: ReadonlyMap<string, FunctionDefinition>): boolean {
+    return (
+      definitions.size === this.byLogicalId.size &&
+      [...definitions].every(([logicalId, definition]) =>
+        isDeepStrictEqual(this.byLogicalId.get(logicalId)?.definition, definition),
+      )
+    );
   }
 
   get all(): LambdaFunction[] {
@@ -114,9 +142,9 @@ export class StackFunctions {
 
   /** By the function name or ARN a resolved template value gives; throws if none. */
   resolved(nameOrArn: string): LambdaFunction {
-    for (const [logicalId, fn] of this.byLogicalId) {
-      const physical = this.context.resources.get(logicalId)!;
-      if (physical.ref === nameOrArn || physical.attributes.Arn === nameOrArn) return fn;
+    for (const fn of this.byLogicalId.values()) {
+      const { functionName, functionArn } = fn.definition;
+      if (functionName === nameOrArn || functionArn === nameOrArn) return fn;
     }
     throw new Error(`No function ${nameOrArn} in the template`);
   }

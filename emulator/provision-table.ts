@@ -17,14 +17,22 @@ import { type PhysicalResource, physicalName } from './template.js';
  * gets the indexes the template has added since.
  */
 
+/** The table's name: the template's, or one derived from the stack as CloudFormation would. */
+export function tableName(
+  options: { readonly stackName: string },
+  logicalId: string,
+  props: Record<string, unknown>,
+): string {
+  return (props.TableName as string | undefined) ?? physicalName(options.stackName, logicalId, 255);
+}
+
 export async function provisionTable(
   scope: ProvisionScope,
   logicalId: string,
   props: Record<string, unknown>,
 ): Promise<PhysicalResource> {
   const { clients, options, arn } = scope;
-  const name =
-    (props.TableName as string | undefined) ?? physicalName(options.stackName, logicalId, 255);
+  const name = tableName(options, logicalId, props);
   const billing = (props.BillingMode as string | undefined) ?? 'PROVISIONED';
   const throughput =
     billing === 'PROVISIONED' ? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } : undefined;

@@ -5,7 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { provisionBucket } from './provision-bucket.js';
 import { provisionQueue } from './provision-queue.js';
-import { provisionTable } from './provision-table.js';
+import { provisionTable, tableName } from './provision-table.js';
 import { provisionSubscription, provisionTopic } from './provision-topic.js';
 import {
   type CfnResource,
@@ -34,6 +34,12 @@ export interface ProvisionOptions {
   /** The URL each served function URL (`AWS::Lambda::Url`, by logical id) answers on. */
   readonly functionUrls?: ReadonlyMap<string, string>;
   readonly log: Logger;
+  /**
+   * Name the tables without creating them, for a DynamoDB Local still starting; provisionTables
+   * creates them once it answers. A table's attributes (its ARN, its stream's) are unknown
+   * until then.
+   */
+  readonly tablesNamedOnly?: boolean;
 }
 
 /** What a resource type's provisioner works with. */
@@ -64,7 +70,10 @@ function named(property: string, service: string, arnPrefix: string): Provisione
 
 /** Per resource type: what it becomes locally. Storage is created; the rest is named here and wired by the emulator. */
 const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
-  'AWS::DynamoDB::Table': provisionTable,
+  'AWS::DynamoDB::Table': (scope, logicalId, props) =>
+    scope.options.tablesNamedOnly
+      ? Promise.resolve({ ref: tableName(scope.options, logicalId, props), attributes: {} })
+      : provisionTable(scope, logicalId, props),
   'AWS::SQS::Queue': provisionQueue,
   'AWS::SNS::Topic': provisionTopic,
   'AWS::SNS::Subscription': provisionSubscription,
@@ -127,19 +136,7 @@ export async function provision(
   options: ProvisionOptions,
 ): Promise<Map<string, PhysicalResource>> {
   const resources = new Map<string, PhysicalResource>();
-  const context: ResolveContext = {
-    region: options.region,
-    accountId: options.accountId,
-    stackName: options.stackName,
-    resources,
-  };
-  const scope: ProvisionScope = {
-    clients,
-    options,
-    context,
-    arn: (service, resource) =>
-      `arn:aws:${service}:${options.region}:${options.accountId}:${resource}`,
-  };
+  const scope = provisionScope(clients, options, resources);
 
   // Resources are created in dependency order: retry each pass until none is left.
   let pending = Object.entries(template.Resources);
@@ -159,6 +156,42 @@ export async function provision(
     pending = deferred;
   }
   return resources;
+}
+
+/**
+ * Creates the tables that `provision` with `tablesNamedOnly` only named, and records what they
+ * resolve to in `resources` (the map it returned).
+ */
+export async function provisionTables(
+  template: CfnTemplate,
+  clients: ProvisionClients,
+  options: ProvisionOptions,
+  resources: Map<string, PhysicalResource>,
+): Promise<void> {
+  const scope = provisionScope(clients, { ...options, tablesNamedOnly: false }, resources);
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+    resources.set(logicalId, await provisionTable(scope, logicalId, resource.Properties ?? {}));
+  }
+}
+
+function provisionScope(
+  clients: ProvisionClients,
+  options: ProvisionOptions,
+  resources: Map<string, PhysicalResource>,
+): ProvisionScope {
+  return {
+    clients,
+    options,
+    context: {
+      region: options.region,
+      accountId: options.accountId,
+      stackName: options.stackName,
+      resources,
+    },
+    arn: (service, resource) =>
+      `arn:aws:${service}:${options.region}:${options.accountId}:${resource}`,
+  };
 }
 
 function provisionOne(

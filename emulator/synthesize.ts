@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import {
   existsSync,
   mkdirSync,
@@ -17,6 +19,9 @@ import { type CfnTemplate, resourcesOfType } from './template.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Runs {@link synthesizeLocalStack} in a process of its own. */
+const SYNTHESIZE_CHILD = fileURLToPath(new URL('./synthesize-child.ts', import.meta.url));
+
 /** Where `npm start` and the tests keep reusable assemblies. */
 export const ASSEMBLY_CACHE_DIR = join(PROJECT_ROOT, 'cdk.out', 'emulator-cache');
 
@@ -31,6 +36,7 @@ const INPUTS = [
   'package.json',
   'tsconfig.json',
   'emulator/synthesize.ts',
+  'emulator/synthesize-child.ts',
 ];
 
 /** Cache entries no run has used for this long are removed when a new one is written. */
@@ -67,6 +73,10 @@ export async function synthesizeLocalStack(options: {
   const app = new App({
     outdir: options.outdir,
     context: { profile: 'local', 'aws:cdk:enable-asset-metadata': true },
+    // The CDK's built-in template validation (a WebAssembly rules engine) took 7 s of CPU of a
+    // 12 s synthesis. `cdk synth` and `cdk deploy` still run it; the emulator only reads the
+    // template it has already checked.
+    builtinCloudFormationValidation: false,
   });
   new WebhookStack(app, STACK_NAME, {
     profile: resolveProfile('local', options.env ?? process.env),
@@ -83,6 +93,42 @@ export async function synthesizeLocalStack(options: {
 }
 
 /**
+ * {@link synthesizeLocalStack} in a child process: synthesis holds its thread for seconds
+ * (the CDK's own code and four esbuild runs it waits on synchronously), and in this process
+ * that would hold back everything started beside it, DynamoDB Local's JVM first of all, whose
+ * start is a chain of child processes this process has to answer. In a child the two overlap.
+ */
+export async function synthesizeLocalStackInChild(options: {
+  outdir: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<SynthesizedStack> {
+  mkdirSync(options.outdir, { recursive: true });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      SYNTHESIZE_CHILD,
+      options.outdir,
+      JSON.stringify(options.env ?? process.env),
+    ],
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  let errors = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    // As in this process: the CDK's lines (bundling, warnings) on stderr.
+    process.stderr.write(chunk);
+    errors = (errors + chunk).slice(-8000);
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  if (code !== 0)
+    throw new Error(
+      `Synthesizing the stack failed (${signal ?? `exit ${code}`}):\n${errors.trim()}`,
+    );
+  return { ...readAssembly(options.outdir), cached: false, temporary: true };
+}
+
+/**
  * The same assembly, reused across runs while nothing it depends on has changed: synthesis
  * (loading the CDK and bundling four functions with esbuild) is most of `npm start`'s start-up.
  * Entries live under `cdk.out/emulator-cache/<key>`, the key hashing every input file and the
@@ -96,7 +142,7 @@ export async function synthesizeLocalStackCached(options: {
   synthesize?: typeof synthesizeLocalStack;
 }): Promise<SynthesizedStack> {
   const env = options.env ?? process.env;
-  const synthesize = options.synthesize ?? synthesizeLocalStack;
+  const synthesize = options.synthesize ?? synthesizeLocalStackInChild;
   const key = assemblyKey(env);
   const entry = join(options.cacheDir, key);
   const cached = readEntry(entry);
