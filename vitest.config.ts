@@ -82,6 +82,9 @@ export default defineConfig({
         test: {
           ...STORAGE,
           name: 'e2e',
+          // Workers reused from one file to the next, as for integration: each file stops the
+          // stack it started, and none mocks a module or sets the process's environment.
+          isolate: false,
           include: ['e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
