@@ -1,19 +1,46 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './tests/helpers/longest-first-sequencer.js';
 
 /*
- * Unit files are CPU-bound: one worker per core. Integration and e2e files run together after
- * them, against one DynamoDB Local, one fauxqs and one synthesized assembly for the whole run
- * (tests/helpers/global-storage.ts), each file with tables and queues of its own: they mostly
- * wait (on DynamoDB Local, on retries and timeouts), so more of them run at once than there are
- * cores. The e2e files that start `npm start` themselves (restart, stop-signals) run beside the
- * others; Vitest starts the files that took longest last time first.
+ * Most unit files run first, all in one worker that keeps its modules from one file to the next
+ * (`isolate: false`): importing the SDK, pino and Vitest again for every file, in a process of
+ * its own, was most of the unit ring's CPU. Everything else runs after them, together:
+ * integration and e2e files against one DynamoDB Local, one fauxqs and one synthesized assembly
+ * for the whole run (tests/helpers/global-storage.ts), each file with tables and queues of its
+ * own. They mostly wait (on DynamoDB Local, on retries and timeouts), so more of them run at
+ * once than there are cores, the files that took longest last time first, whatever their
+ * project (./tests/helpers/longest-first-sequencer.ts). The e2e files that start `npm start`
+ * themselves (restart, stop-signals) run beside the others.
  */
 const cores = availableParallelism();
 const STORAGE_WORKERS = Math.max(3, cores);
 
+/**
+ * Files that need a process of their own: they mock a module (vi.mock), set the process's
+ * environment, or run the Lambda handlers, whose dependencies are built once per module from
+ * that environment. The other unit and integration files share their worker's modules.
+ */
+const UNIT_ISOLATED = [
+  'tests/unit/handlers/**/*.test.ts',
+  'tests/unit/providers/github.test.ts',
+  'tests/unit/providers/shopify.test.ts',
+  'tests/unit/webhooks/claim-check.test.ts',
+  'tests/unit/webhooks/webhook-metrics.test.ts',
+];
+const INTEGRATION_ISOLATED = ['tests/integration/function-permissions.test.ts'];
+
+const STORAGE = {
+  sequence: { groupOrder: 1 },
+  maxWorkers: STORAGE_WORKERS,
+  globalSetup: ['tests/helpers/global-storage.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: LongestFirstSequencer },
     // Lambda runs Node.js 22; the SDK's notice about this machine's Node.js 20 is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
@@ -21,28 +48,43 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          maxWorkers: cores,
+          // One worker takes all the files at once (Vitest does so for a non-isolated single
+          // worker); two workers took longer on two cores, each importing everything again.
+          maxWorkers: 1,
+          isolate: false,
           include: ['tests/unit/**/*.test.ts'],
+          exclude: UNIT_ISOLATED,
           testTimeout: 30_000,
         },
       },
       {
         test: {
-          name: 'integration',
+          name: 'unit-isolated',
           sequence: { groupOrder: 1 },
           maxWorkers: STORAGE_WORKERS,
-          globalSetup: ['tests/helpers/global-storage.ts'],
-          include: ['tests/integration/**/*.test.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          include: UNIT_ISOLATED,
+          testTimeout: 30_000,
         },
       },
       {
         test: {
+          ...STORAGE,
+          name: 'integration',
+          isolate: false,
+          include: ['tests/integration/**/*.test.ts'],
+          exclude: INTEGRATION_ISOLATED,
+        },
+      },
+      {
+        test: { ...STORAGE, name: 'integration-isolated', include: INTEGRATION_ISOLATED },
+      },
+      {
+        test: {
+          ...STORAGE,
           name: 'e2e',
-          sequence: { groupOrder: 1 },
-          maxWorkers: STORAGE_WORKERS,
-          globalSetup: ['tests/helpers/global-storage.ts'],
+          // Workers reused from one file to the next, as for integration: each file stops the
+          // stack it started, and none mocks a module or sets the process's environment.
+          isolate: false,
           include: ['e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
