@@ -19,9 +19,12 @@ const STORAGE_WORKERS = Math.max(3, cores);
 /**
  * Files that need a process of their own: they mock a module (vi.mock), set the process's
  * environment, or run the Lambda handlers, whose dependencies are built once per module from
- * that environment. The other unit and integration files share their worker's modules.
+ * that environment. The other unit and integration files share their worker's modules. The
+ * Lambda runtime's file is here too: it mostly waits (its functions' timeouts, 11 s of the
+ * unit ring's 30), which the one unit worker would do with every other unit file behind it.
  */
 const UNIT_ISOLATED = [
+  'tests/unit/emulator/lambda-runtime.test.ts',
   'tests/unit/handlers/**/*.test.ts',
   'tests/unit/providers/github.test.ts',
   'tests/unit/providers/shopify.test.ts',

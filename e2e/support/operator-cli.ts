@@ -1,6 +1,9 @@
 import { pino } from 'pino';
 import { runCli } from '../../tools/operator/webhooks-cli.js';
 
+/** The operator commands' warnings and errors, as the CLI's own: JSON lines on stderr. */
+const log = pino({ level: 'warn' }, pino.destination(2));
+
 /**
  * The operator CLI run in this process (`runCli`, what scripts/webhooks.ts runs), its output
  * captured: the same commands, answers and exit codes as `npm run webhooks`, without a Node.js
@@ -20,7 +23,7 @@ export async function runCliInProcess(args: string[], env: Record<string, string
     stdoutIsTTY: false,
     stderrIsTTY: false,
     env,
-    log: pino({ level: 'warn' }, pino.destination(2)),
+    log,
   });
   return { code, stdout, stderr };
 }
