@@ -6,13 +6,8 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
-import { startConsole } from '../tools/console/server.js';
-import { createOperator } from '../tools/operator/operator.js';
-import { embeddedTarget } from '../tools/operator/targets.js';
 import { onStopRequest } from '../tools/process/stop-requests.js';
 import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
-import { secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
-import { startSigningProxy } from '../tools/signing-proxy/server.js';
 
 /*
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.
@@ -70,7 +65,7 @@ onStopRequest((reason) => {
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 try {
-  const emulator = await startEmulator({
+  const emulatorStarting = startEmulator({
     apiPort: port('API_PORT', 3000),
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sqsPort: port('SQS_PORT', 9324),
@@ -79,6 +74,28 @@ try {
     // This receiver's error bodies and dead-webhook message; the emulator knows no application.
     ...RECEIVER_PRESENTATION,
     ...(dataDir ? { notificationsFile: resolve(dataDir, 'notifications.jsonl') } : {}),
+  });
+  // The signing proxy's and the console's modules load while the emulator starts: imported
+  // before it, they held back DynamoDB Local's launch, the longest step of the start.
+  const toolsLoading = Promise.all([
+    import('../tools/signing-proxy/server.js'),
+    import('../tools/signing-proxy/proxy-settings.js'),
+    import('../tools/console/server.js'),
+    import('../tools/operator/operator.js'),
+    import('../tools/operator/targets.js'),
+  ]);
+  // Awaited once the emulator is up; if the emulator fails first, its error is the one to report.
+  toolsLoading.catch(() => {});
+  const emulator = await emulatorStarting;
+  const [
+    { startSigningProxy },
+    { secretsFromEnv },
+    { startConsole },
+    { createOperator },
+    { embeddedTarget },
+  ] = await toolsLoading.catch(async (error: unknown) => {
+    await emulator.stop();
+    throw error;
   });
   const { endpoints, outputs } = emulator;
   // The signing proxy, aimed at this API and signing with the secrets the stack was given.
