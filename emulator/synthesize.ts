@@ -103,17 +103,14 @@ export async function synthesizeLocalStackInChild(options: {
   env?: Readonly<Record<string, string | undefined>>;
 }): Promise<SynthesizedStack> {
   mkdirSync(options.outdir, { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      SYNTHESIZE_CHILD,
-      options.outdir,
-      JSON.stringify(options.env ?? process.env),
-    ],
-    { cwd: PROJECT_ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', SYNTHESIZE_CHILD, options.outdir], {
+    cwd: PROJECT_ROOT,
+    stdio: ['pipe', 'inherit', 'pipe'],
+  });
+  // The profile's environment on stdin: one argument or variable may not pass 128 KiB.
+  // A child that fails before reading it closes the pipe; its exit code reports the failure.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(JSON.stringify(options.env ?? process.env));
   let errors = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     // As in this process: the CDK's lines (bundling, warnings) on stderr.

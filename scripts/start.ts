@@ -7,14 +7,9 @@ import { pino } from 'pino';
 import { JavaMissingError } from '../emulator/dynamodb-local.js';
 import { startEmulator } from '../emulator/emulator.js';
 import { type CfnTemplate, resourcesOfType } from '../emulator/template.js';
-import { PROVIDERS } from '../services/providers/registry.js';
-import { startConsole } from '../tools/console/server.js';
-import { createOperator } from '../tools/operator/operator.js';
-import { embeddedTarget } from '../tools/operator/targets.js';
+import type { ProviderDescriptor } from '../services/providers/provider.js';
 import { onStopRequest } from '../tools/process/stop-requests.js';
 import { RECEIVER_PRESENTATION } from '../tools/receiver-presentation.js';
-import { secretsFromEnv } from '../tools/signing-proxy/proxy-settings.js';
-import { startSigningProxy } from '../tools/signing-proxy/server.js';
 
 /*
  * `npm start`: the whole pipeline on this machine, no Docker, no AWS account.
@@ -72,7 +67,7 @@ onStopRequest((reason) => {
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 try {
-  const emulator = await startEmulator({
+  const emulatorStarting = startEmulator({
     apiPort: port('API_PORT', 3000),
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sqsPort: port('SQS_PORT', 9324),
@@ -82,8 +77,32 @@ try {
     ...RECEIVER_PRESENTATION,
     ...(dataDir ? { notificationsFile: resolve(dataDir, 'notifications.jsonl') } : {}),
   });
+  // The signing proxy's and the console's modules load while the emulator starts: imported
+  // before it, they held back DynamoDB Local's launch, the longest step of the start.
+  const toolsLoading = Promise.all([
+    import('../tools/signing-proxy/server.js'),
+    import('../tools/signing-proxy/proxy-settings.js'),
+    import('../tools/console/server.js'),
+    import('../tools/operator/operator.js'),
+    import('../tools/operator/targets.js'),
+    import('../services/providers/registry.js'),
+  ]);
+  // Awaited once the emulator is up; if the emulator fails first, its error is the one to report.
+  toolsLoading.catch(() => {});
+  const emulator = await emulatorStarting;
+  const [
+    { startSigningProxy },
+    { secretsFromEnv },
+    { startConsole },
+    { createOperator },
+    { embeddedTarget },
+    { PROVIDERS },
+  ] = await toolsLoading.catch(async (error: unknown) => {
+    await emulator.stop();
+    throw error;
+  });
   const { endpoints, outputs } = emulator;
-  const providers = configuredProviders(emulator.template);
+  const providers = configuredProviders(emulator.template, PROVIDERS);
   // The signing proxy, aimed at this API and signing with the secrets the stack was given.
   const proxy = await startSigningProxy({
     receiverUrl: endpoints.api,
@@ -145,16 +164,18 @@ try {
 }
 
 /** The providers the capture function has a secret for (`a|b|c`), as the stack configured it. */
-function configuredProviders(template: CfnTemplate): string {
+function configuredProviders(
+  template: CfnTemplate,
+  descriptors: readonly ProviderDescriptor[],
+): string {
   const capture = resourcesOfType(template, 'AWS::Lambda::Function').find(([id]) =>
     id.startsWith('CaptureFunction'),
   )?.[1];
   const env =
     (capture?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
       ?.Variables ?? {};
-  return PROVIDERS.filter(
-    ({ secret }) => secret.variable in env || `${secret.variable}_PARAMETER` in env,
-  )
+  return descriptors
+    .filter(({ secret }) => secret.variable in env || `${secret.variable}_PARAMETER` in env)
     .map(({ name }) => name)
     .join('|');
 }
