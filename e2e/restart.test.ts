@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../emulator/local-aws.js';
 import { toStatusView } from '../tools/operator/status-view.js';
 import { openTarget } from '../tools/operator/targets.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
 import { signedHeaders } from '../tools/signing-proxy/signed-request.js';
 import {
+  reservedPort,
   runStart,
   runWebhooksCli,
   type StartedProcess,
@@ -101,9 +101,9 @@ describe.runIf(TARGET.localProcesses)('npm start, killed, started again, stopped
       const env = {
         DATA_DIR: dataDir,
         FAULT_INJECTION: '1',
-        API_PORT: String(await freePort()),
-        DYNAMODB_PORT: String(await freePort()),
-        SQS_PORT: String(await freePort()),
+        API_PORT: String(await reservedPort()),
+        DYNAMODB_PORT: String(await reservedPort()),
+        SQS_PORT: String(await reservedPort()),
       };
       const apiUrl = `http://127.0.0.1:${env.API_PORT}`;
 

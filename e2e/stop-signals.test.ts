@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { runNpmStart } from './support/npm-start.js';
+import { reservedPort, runNpmStart } from './support/npm-start.js';
 import {
   commandLine,
   type ProcessEntry,
@@ -23,26 +23,6 @@ const STOP_BOUND_MS = 10_000;
 const root = mkdtempSync(join(tmpdir(), 'webhooks-stop-'));
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/**
- * Ports for stacks that start side by side: consecutive ones from a random base below Linux's
- * ephemeral range (32768 and up), each checked free. A free port from the ephemeral range is
- * closed again at once and bound by `npm start` only seconds later; with five stacks starting
- * and other files' servers and connections taking ephemeral ports meanwhile, one was taken
- * first (EADDRINUSE). Below that range only a server that names its port can take it.
- */
-let nextPort = 20_000 + Math.floor(Math.random() * 10_000);
-async function reservedPort(): Promise<number> {
-  for (;;) {
-    const port = nextPort++;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -114,26 +114,39 @@ interface Io {
 
 type Values = Record<string, string | boolean | undefined>;
 
+/** Runs `parse`, answering an unknown option or a value it cannot take as a usage error. */
+function usageErrorIfThrows<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_'))
+      throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+    throw error;
+  }
+}
+
 async function main(argv: string[], console: CliConsole): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      api: { type: 'string' },
-      target: { type: 'string', default: 'embedded' },
-      status: { type: 'string' },
-      provider: { type: 'string' },
-      type: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      limit: { type: 'string' },
-      all: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      rate: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = usageErrorIfThrows(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        api: { type: 'string' },
+        target: { type: 'string', default: 'embedded' },
+        status: { type: 'string' },
+        provider: { type: 'string' },
+        type: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        limit: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        rate: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
   const [command, ...args] = positionals;
   if (values.help || !command) {
     console.stdout(USAGE);

@@ -56,6 +56,8 @@ describe('npm run webhooks: arguments', () => {
     ['replay since a time that is not one', ['replay', '--since', 'yesterday', '--json']],
     ['an unknown target', ['stats', '--target', 'mars', '--json']],
     ['an unknown command', ['purge', '--json']],
+    ['an unknown option', ['stats', '--verbose', '--json']],
+    ['an option without its value', ['list', '--json', '--status']],
   ])('%s is a usage error, answered without reaching the stack', async (_case, args) => {
     expect(await cli(...args)).toMatchObject(usageError);
   });
