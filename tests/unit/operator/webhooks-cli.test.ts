@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../emulator/local-aws.js';
-import { runCli } from '../../../tools/operator/webhooks-cli.js';
+import { runCliCaptured } from '../../helpers/cli-in-process.js';
 
 /*
  * The operator CLI's answers that need no stack: usage errors (exit 2, `invalid_argument`) are
@@ -16,25 +16,12 @@ beforeAll(async () => {
 });
 
 async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: { API_PORT: closedPort },
-    log: pino({ level: 'silent' }),
-  });
+  const result = await runCliCaptured(args, { API_PORT: closedPort }, pino({ level: 'silent' }));
   let json: unknown;
   try {
-    json = JSON.parse(stdout);
+    json = JSON.parse(result.stdout);
   } catch {}
-  return { code, stdout, stderr, json };
+  return { ...result, json };
 }
 
 const usageError = { code: 2, json: { error: { code: 'invalid_argument' } } };
