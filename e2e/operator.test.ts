@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigcommerceEvent, stripeEvent } from '../tools/signing-proxy/events.js';
 import { runWebhooksCli } from './support/npm-start.js';
-import { runCliInProcess } from './support/operator-cli.js';
+import { cliAgainst, withJson } from './support/operator-cli.js';
 import { TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
 
@@ -20,19 +20,9 @@ const isFinal = (s: { status: string }) => s.status === 'completed' || s.status 
  * The operator CLI against this file's stack, run in this process; `cliProcess` runs the entry
  * point as `npm run webhooks` does (a Node.js process of its own), as one call here does.
  */
-async function cli(...args: string[]) {
-  return parsed(await runCliInProcess([...args, '--api', stack.emulator.endpoints.api]));
-}
+const cli = cliAgainst(() => stack.emulator.endpoints.api);
 async function cliProcess(...args: string[]) {
-  return parsed(await runWebhooksCli([...args, '--api', stack.emulator.endpoints.api], {}));
-}
-function parsed(result: { code: number; stdout: string; stderr: string }) {
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
-  let json: any;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {}
-  return { ...result, json };
+  return withJson(await runWebhooksCli([...args, '--api', stack.emulator.endpoints.api], {}));
 }
 
 // The CLI runs against `npm start`'s emulator, and the notifications are its local inbox.

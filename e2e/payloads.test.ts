@@ -11,7 +11,7 @@ import { githubCatalogue } from '../tools/signing-proxy/catalogue/github.js';
 import { shopifyCatalogue } from '../tools/signing-proxy/catalogue/shopify.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
 import { signedHeaders } from '../tools/signing-proxy/signed-request.js';
-import { runCliInProcess } from './support/operator-cli.js';
+import { cliAgainst } from './support/operator-cli.js';
 import { TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
 
@@ -37,15 +37,7 @@ afterAll(async () => {
 const isFinal = (s: { status: string }) => s.status === 'completed' || s.status === 'dead';
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-async function cli(...args: string[]) {
-  const result = await runCliInProcess([...args, '--api', stack.emulator.endpoints.api], {});
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
-  let json: any;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {}
-  return { ...result, json };
-}
+const cli = cliAgainst(() => stack.emulator.endpoints.api);
 
 async function objectsOf(id: string): Promise<string[]> {
   const { Contents = [] } = await s3.send(

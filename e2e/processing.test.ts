@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptRecord, WebhookState } from '../services/webhooks/webhook.js';
 import { stripeEvent } from '../tools/signing-proxy/events.js';
-import { runCliInProcess } from './support/operator-cli.js';
+import { cliAgainst } from './support/operator-cli.js';
 import { TARGET } from './support/target.js';
 import { eventually, startTestStack, type TestStack } from './support/test-stack.js';
 
@@ -29,15 +29,7 @@ const attemptsOf = (state: WebhookState): AttemptRecord[] =>
 const gap = (from: string | undefined, to: string | undefined) =>
   Date.parse(to ?? '') - Date.parse(from ?? '');
 
-async function cli(...args: string[]) {
-  const result = await runCliInProcess([...args, '--api', stack.emulator.endpoints.api], {});
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, asserted field by field below
-  let json: any;
-  try {
-    json = JSON.parse(result.stdout);
-  } catch {}
-  return { ...result, json };
-}
+const cli = cliAgainst(() => stack.emulator.endpoints.api);
 
 describe.runIf(TARGET.localProcesses)('outcomes of processing on the embedded stack', () => {
   it('permanent: dead after one attempt, the operator notified; a redrive completes once the fault is lifted', async () => {
