@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { CATALOGUES } from '../signing-proxy/catalogue/catalogues.js';
+import { writeUnits } from './capacity-model.js';
 
 /*
  * What compressing stored bodies would save: for every catalogue event (real-shaped bodies) and
@@ -27,7 +28,7 @@ const ITEM_OVERHEAD_BYTES = 700;
 const STATUS_ITEM_BYTES = 400;
 
 const transactionWru = (bodyBytes: number) =>
-  2 * (Math.ceil((bodyBytes + ITEM_OVERHEAD_BYTES) / 1024) + Math.ceil(STATUS_ITEM_BYTES / 1024));
+  writeUnits(bodyBytes + ITEM_OVERHEAD_BYTES, true) + writeUnits(STATUS_ITEM_BYTES, true);
 
 function measure(provider: string, name: string, body: string): CompressionRow {
   const raw = Buffer.byteLength(body);
