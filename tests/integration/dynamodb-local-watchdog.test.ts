@@ -1,10 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../emulator/local-aws.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/dynamodb-local-child.ts', import.meta.url));
 
@@ -50,12 +54,23 @@ const otherAddress = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
 
+/**
+ * SQLite's file format version bytes (offsets 18 and 19 of the database header): 1 for the
+ * rollback journal, 2 for the write-ahead log.
+ */
+function journalFormat(databaseFile: string): [number, number] {
+  const header = readFileSync(databaseFile).subarray(0, 100);
+  expect(header.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+  return [header[18]!, header[19]!];
+}
+
 describe('DynamoDB Local', () => {
   let child: ChildProcess;
   let started: { pid: number; endpoint: string };
+  const dataDir = mkdtempSync(join(tmpdir(), 'dynamodb-local-'));
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
@@ -64,6 +79,27 @@ describe('DynamoDB Local', () => {
 
   afterAll(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps its data file in write-ahead-log mode, so a commit syncs one log', async () => {
+    const client = new DynamoDBClient(localClientConfig(started.endpoint));
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'journal-mode',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
+      await client.send(
+        new PutItemCommand({ TableName: 'journal-mode', Item: { pk: { S: 'a' } } }),
+      );
+    } finally {
+      client.destroy();
+    }
+    expect(journalFormat(join(dataDir, 'shared-local-instance.db'))).toEqual([2, 2]);
   });
 
   it.skipIf(otherAddress === undefined)(
