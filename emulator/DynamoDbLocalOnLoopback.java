@@ -7,11 +7,24 @@
 //
 // With a data directory it also puts DynamoDB Local's SQLite file in write-ahead-log mode before
 // the server opens it (see useWriteAheadLog).
+//
+// Run as `DynamoDbLocalOnLoopback --package <DynamoDBLocal.jar> <out.jar>` it writes one jar with
+// DynamoDB Local's classes and its own, whose manifest has no Class-Path (see packageJar).
 
 import com.almworks.sqlite4java.SQLiteConnection;
 import com.almworks.sqlite4java.SQLiteStatement;
 import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.CRC32;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.server.Connector;
@@ -23,6 +36,10 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
 public class DynamoDbLocalOnLoopback {
   public static void main(String[] args) throws Exception {
+    if (args.length == 3 && args[0].equals("--package")) {
+      packageJar(new File(args[1]), new File(args[2]));
+      return;
+    }
     String host = System.getProperty("dynamodb.local.host", "127.0.0.1");
     String dbPath = valueOf(args, "-dbPath");
     if (dbPath != null && has(args, "-sharedDb")) {
@@ -86,5 +103,49 @@ public class DynamoDbLocalOnLoopback {
   static boolean has(String[] args, String name) {
     for (String arg : args) if (arg.equalsIgnoreCase(name)) return true;
     return false;
+  }
+
+  /**
+   * Java's class-data sharing (an archive of the classes a JVM loaded, mapped by the next start
+   * instead of loading and verifying them again) refuses a class path with a non-empty folder on
+   * it, and DynamoDBLocal.jar's manifest puts its own folder (`.`) there. This writes its classes
+   * and resources, with this launcher's classes, into one jar whose manifest has no Class-Path;
+   * the emulator lists copies of DynamoDB Local's library jars on the class path itself.
+   */
+  static void packageJar(File source, File target) throws Exception {
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    try (JarInputStream in = new JarInputStream(new FileInputStream(source));
+        JarOutputStream out = new JarOutputStream(new FileOutputStream(target), manifest)) {
+      for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+        String name = entry.getName();
+        if (name.startsWith("META-INF/") && (name.endsWith(".SF") || name.endsWith(".RSA") || name.endsWith(".DSA"))) {
+          continue;
+        }
+        stored(out, name, in.readAllBytes());
+      }
+      Path classes = Path.of(DynamoDbLocalOnLoopback.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      try (var files = Files.list(classes)) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          String name = file.getFileName().toString();
+          if (!name.startsWith("DynamoDbLocalOnLoopback") || !name.endsWith(".class")) continue;
+          stored(out, name, Files.readAllBytes(file));
+        }
+      }
+    }
+  }
+
+  /** Uncompressed: quicker to write once and to read at every start than deflated again. */
+  static void stored(JarOutputStream out, String name, byte[] bytes) throws Exception {
+    JarEntry entry = new JarEntry(name);
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    entry.setMethod(JarEntry.STORED);
+    entry.setSize(bytes.length);
+    entry.setCompressedSize(bytes.length);
+    entry.setCrc(crc.getValue());
+    out.putNextEntry(entry);
+    out.write(bytes);
+    out.closeEntry();
   }
 }

@@ -1,9 +1,20 @@
 import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
@@ -74,48 +85,176 @@ const LAUNCHER_CACHE = fileURLToPath(
   new URL('../cdk.out/dynamodb-local-launcher/', import.meta.url),
 );
 
-/**
- * The loopback launcher compiled once (with the JDK compiler module, through `java` itself: a
- * runtime may have the module without a `javac` command) and reused by every later start, so a
- * start does not pay for compiling it. Written beside the cache and renamed into place, so
- * parallel starts never read half a class.
- */
-async function compiledLauncher(
-  jar: string,
-  version: string,
-): Promise<{ classDir: string; mainClass: string }> {
-  const mainClass = 'DynamoDbLocalOnLoopback';
-  const key = createHash('sha256')
-    .update(readFileSync(LOOPBACK_LAUNCHER))
-    .update(jar)
-    .update(version)
-    .digest('hex')
-    .slice(0, 16);
-  const classDir = join(LAUNCHER_CACHE, key);
-  if (existsSync(join(classDir, `${mainClass}.class`))) return { classDir, mainClass };
-  const building = join(LAUNCHER_CACHE, `.new-${process.pid}-${randomUUID().slice(0, 8)}`);
-  mkdirSync(building, { recursive: true });
-  const compile = spawnProcess(
-    'java',
-    ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', building, '-cp', jar, LOOPBACK_LAUNCHER],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+const LAUNCHER_CLASS = 'DynamoDbLocalOnLoopback';
+/** DynamoDB Local's classes and the launcher's, in one jar without a manifest Class-Path. */
+const PACKAGED_JAR = 'dynamodb-local.jar';
+/** The class-data archive of the first JVM that stopped cleanly (see `classDataSharing`). */
+const CLASS_ARCHIVE = 'classes.jsa';
+
+export interface Launcher {
+  /** The cache entry: the packaged jar and, once a JVM has written it, the class archive. */
+  readonly dir: string;
+  readonly classPath: string;
+}
+
+/** Runs `java` with these arguments; rejects with its error output when it fails. */
+async function runJava(args: string[], what: string): Promise<void> {
+  const java = spawnProcess('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
-  compile.stderr?.on('data', (chunk: Buffer) => {
+  java.stderr?.on('data', (chunk: Buffer) => {
     errors += chunk.toString();
   });
-  const [code] = (await once(compile, 'exit')) as [number | null];
-  if (code !== 0) {
+  const [code] = (await once(java, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`Could not ${what}:\n${errors.trim()}`);
+}
+
+/**
+ * The loopback launcher compiled once (with the JDK compiler module, through `java` itself: a
+ * runtime may have the module without a `javac` command) and packaged with DynamoDB Local's
+ * classes into one jar without a manifest Class-Path (which class-data sharing needs: see
+ * `packageJar` in the launcher), beside copies of DynamoDB Local's library jars, then reused by
+ * every later start, so a start pays for none of it. Class-data sharing also checks the size and
+ * time of every jar on the class path, and `npm ci` rewrites the package's files: the copies keep
+ * an archive valid across reinstalls of the same release. Written beside the cache and renamed
+ * into place, so parallel starts never read half a jar; entries no start used for a day are
+ * removed.
+ */
+async function compiledLauncher(home: string, jar: string, version: string): Promise<Launcher> {
+  const release = basename(home);
+  const key = createHash('sha256')
+    .update(readFileSync(LOOPBACK_LAUNCHER))
+    .update(version)
+    .update(release)
+    .update(String(statSync(jar).size))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(LAUNCHER_CACHE, key);
+  const launcherOf = (libraries: string[]): Launcher => ({
+    dir,
+    classPath: [join(dir, PACKAGED_JAR), ...libraries.map((name) => join(dir, 'lib', name))].join(
+      delimiter,
+    ),
+  });
+  if (existsSync(join(dir, PACKAGED_JAR))) {
+    pruneLaunchers(key);
+    return launcherOf(readdirSync(join(dir, 'lib')).sort());
+  }
+
+  const building = join(LAUNCHER_CACHE, `.new-${process.pid}-${randomUUID().slice(0, 8)}`);
+  const classes = join(building, 'classes');
+  mkdirSync(join(building, 'lib'), { recursive: true });
+  const libraries = readdirSync(join(home, 'DynamoDBLocal_lib'))
+    .filter((name) => name.endsWith('.jar'))
+    .sort();
+  try {
+    await runJava(
+      ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', classes, '-cp', jar, LOOPBACK_LAUNCHER],
+      'compile the DynamoDB Local launcher',
+    );
+    await runJava(
+      [
+        '-cp',
+        `${classes}${delimiter}${jar}`,
+        LAUNCHER_CLASS,
+        '--package',
+        jar,
+        join(building, PACKAGED_JAR),
+      ],
+      'package the DynamoDB Local launcher',
+    );
+    rmSync(classes, { recursive: true, force: true });
+    for (const name of libraries) {
+      copyFileSync(join(home, 'DynamoDBLocal_lib', name), join(building, 'lib', name));
+    }
+  } catch (error) {
     rmSync(building, { recursive: true, force: true });
-    throw new Error(`Could not compile the DynamoDB Local launcher:\n${errors.trim()}`);
+    throw error;
   }
   try {
-    renameSync(building, classDir);
+    renameSync(building, dir);
   } catch {
-    // Another start compiled it first.
+    // Another start packaged it first.
     rmSync(building, { recursive: true, force: true });
   }
-  return { classDir, mainClass };
+  pruneLaunchers(key);
+  return launcherOf(libraries);
+}
+
+/** Marks this entry used and removes the entries (and unfinished builds) unused for a day. */
+function pruneLaunchers(current: string): void {
+  const now = Date.now() / 1000;
+  try {
+    utimesSync(join(LAUNCHER_CACHE, current), now, now);
+    for (const name of readdirSync(LAUNCHER_CACHE)) {
+      if (name === current) continue;
+      const path = join(LAUNCHER_CACHE, name);
+      if (Date.now() - statSync(path).mtimeMs > 24 * 3600_000) {
+        rmSync(path, { recursive: true, force: true });
+      }
+    }
+  } catch {
+    // Another start pruned it at the same time: nothing to do.
+  }
+}
+
+/** Whether a process with this id is running. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Java's class-data sharing for DynamoDB Local: one JVM of a cache entry writes the classes it
+ * loaded to an archive when it stops (SIGTERM included), and every later start maps that archive
+ * instead of loading and verifying those classes again. That took about a third off the JVM's CPU
+ * to its first answer (1.4-1.8 s against 2.4-2.8 s, measured back to back), and the archive holds
+ * the classes that served requests too, not only the boot's. One JVM at a time writes it (a lock
+ * file holds the writer's process id; others start without), to a file renamed into place only
+ * when the JVM ended on its own: a JVM killed while writing leaves nothing, and a later start
+ * tries again. An archive this Java cannot use is ignored by Java itself.
+ */
+export function classDataSharing(launcher: Pick<Launcher, 'dir'>): {
+  args: string[];
+  /** Whether this JVM writes the archive when it stops. */
+  writes: boolean;
+  ended(signal: NodeJS.Signals | null): void;
+} {
+  const archive = join(launcher.dir, CLASS_ARCHIVE);
+  if (existsSync(archive)) {
+    return { args: [`-XX:SharedArchiveFile=${archive}`], writes: false, ended() {} };
+  }
+  const lock = `${archive}.lock`;
+  const writing = `${archive}.${process.pid}`;
+  const none = { args: [], writes: false, ended() {} };
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const holder = Number(readFileSync(lock, { encoding: 'utf8', flag: 'a+' }));
+    if (Number.isInteger(holder) && holder > 0 && running(holder)) return none;
+    // The start that held it is gone: its file, if any, is unfinished.
+    rmSync(`${archive}.${holder}`, { force: true });
+    rmSync(lock, { force: true });
+    return none;
+  }
+  return {
+    args: [`-XX:ArchiveClassesAtExit=${writing}`],
+    writes: true,
+    ended(signal) {
+      try {
+        if (signal === null && existsSync(writing) && statSync(writing).size > 0) {
+          renameSync(writing, archive);
+        }
+      } catch {
+        // Not kept: a later start writes one.
+      }
+      rmSync(writing, { force: true });
+      rmSync(lock, { force: true });
+    },
+  };
 }
 
 /** `java --list-modules`, or undefined when there is no Java to run. */
@@ -187,7 +326,8 @@ export async function startDynamoDbLocal(options: {
     );
   }
   const jar = join(home, 'DynamoDBLocal.jar');
-  const launcher = loopbackOnly ? await compiledLauncher(jar, version) : undefined;
+  const launcher = loopbackOnly ? await compiledLauncher(home, jar, version) : undefined;
+  const sharing = launcher && classDataSharing(launcher);
   const child: ChildProcess = spawnProcess(
     'java',
     [
@@ -198,10 +338,11 @@ export async function startDynamoDbLocal(options: {
       // everything else for the same cores.
       '-XX:+UseSerialGC',
       '-XX:TieredStopAtLevel=1',
+      ...(sharing?.args ?? []),
       `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
       '-cp',
-      launcher ? `${launcher.classDir}${delimiter}${jar}` : jar,
-      launcher?.mainClass ?? 'software.amazon.dynamodb.services.local.main.ServerRunner',
+      launcher?.classPath ?? jar,
+      launcher ? LAUNCHER_CLASS : 'software.amazon.dynamodb.services.local.main.ServerRunner',
       ...serverArgs,
     ],
     { cwd: home, stdio: 'pipe' },
@@ -216,10 +357,11 @@ export async function startDynamoDbLocal(options: {
   const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
   let exited = false;
   const exit = new Promise<void>((done) =>
-    child.once('exit', () => {
+    child.once('exit', (_code, signal) => {
       exited = true;
       // Its job is done; it must not outlive the JVM and later kill a reused pid.
       watchdog?.kill('SIGKILL');
+      sharing?.ended(signal);
       done();
     }),
   );
@@ -253,7 +395,9 @@ export async function startDynamoDbLocal(options: {
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exit.then(() => true), sleep(5_000).then(() => false)]);
+      // A JVM that writes the class-data archive as it stops takes a few seconds more, once.
+      const grace = sharing?.writes ? 30_000 : 5_000;
+      const killed = await Promise.race([exit.then(() => true), sleep(grace).then(() => false)]);
       if (!killed) {
         child.kill('SIGKILL');
         await exit;
