@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../emulator/local-aws.js';
+import { dynamodbLocalPid } from '../../tools/bench/cpu-accounting.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/dynamodb-local-child.ts', import.meta.url));
 
@@ -110,6 +111,10 @@ describe('DynamoDB Local', () => {
       expect(await accepts(otherAddress!, port)).toBe(false);
     },
   );
+
+  it('is found by its port, as the bench finds the JVM whose CPU it counts', () => {
+    expect(dynamodbLocalPid(Number(new URL(started.endpoint).port))).toBe(started.pid);
+  });
 
   it('does not outlive the process that started it, even after kill -9', async () => {
     const { pid } = started;

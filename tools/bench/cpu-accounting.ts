@@ -28,8 +28,11 @@ export function dynamodbLocalPid(port: number): number | undefined {
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const portAt = args.indexOf('-port');
-      if (args.some((a) => a.includes('DynamoDBLocal.jar')) && args[portAt + 1] === String(port))
-        return Number(entry);
+      // The jar itself, or the emulator's launcher (its class, on a class path of copies).
+      const dynamodbLocal = args.some(
+        (a) => a.includes('DynamoDBLocal.jar') || a === 'DynamoDbLocalOnLoopback',
+      );
+      if (dynamodbLocal && args[portAt + 1] === String(port)) return Number(entry);
     } catch {
       // The process ended while we looked.
     }
