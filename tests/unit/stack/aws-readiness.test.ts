@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_REGISTRY } from '../../../services/providers/registry.js';
 import { type ProfileName, resolveProfile } from '../../../stack/profile.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
-import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
+import { TEMPLATE_ONLY_APP } from './synth-context.js';
 
 // Synthesis without bundling (the template is the same; see ./synth-context.ts), on a slow machine.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -33,7 +33,7 @@ function synthWithNag(
 ): { template: Template; report: PluginReport } {
   const outdir = mkdtempSync(join(tmpdir(), 'webhooks-nag-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: TEMPLATE_ONLY_CONTEXT });
+  const app = new App({ ...TEMPLATE_ONLY_APP, outdir });
   new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, env) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws "Validation failed" (and prints each finding) on any unacknowledged error.

@@ -6,10 +6,11 @@ import { PROVIDERS } from '../../../services/providers/registry.js';
 import { resolveProfile } from '../../../stack/profile.js';
 import { provideProviderSecrets } from '../../../stack/provider-secrets.js';
 import { acme } from '../../fixtures/acme-provider.js';
+import { TEMPLATE_ONLY_APP } from './synth-context.js';
 
 /** A bare function (no bundling) given the secrets of the registry plus the fixture provider. */
 function synth(profileName: 'local' | 'aws', env: Record<string, string> = {}) {
-  const stack = new Stack(new App(), 'ProviderSecrets');
+  const stack = new Stack(new App(TEMPLATE_ONLY_APP), 'ProviderSecrets');
   const fn = new LambdaFunction(stack, 'Capture', {
     runtime: Runtime.NODEJS_22_X,
     handler: 'index.handler',

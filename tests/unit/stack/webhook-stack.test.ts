@@ -12,7 +12,7 @@ import {
 } from '../../../stack/table-schema.js';
 import { STACK_NAME, WebhookStack } from '../../../stack/webhook-stack.js';
 import { observabilityChecks } from './observability-checks.js';
-import { TEMPLATE_ONLY_CONTEXT } from './synth-context.js';
+import { TEMPLATE_ONLY_APP } from './synth-context.js';
 
 // Synthesis without bundling (the template is the same; see ./synth-context.ts), on a slow machine.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -33,7 +33,7 @@ function synth(profile: ProfileName, env: Record<string, string>): Template {
   const key = JSON.stringify([profile, env]);
   let template = synthesized.get(key);
   if (!template) {
-    const app = new App({ context: TEMPLATE_ONLY_CONTEXT });
+    const app = new App(TEMPLATE_ONLY_APP);
     const stack = new WebhookStack(app, STACK_NAME, { profile: resolveProfile(profile, env) });
     template = Template.fromStack(stack);
     synthesized.set(key, template);
