@@ -60,7 +60,7 @@ export class LambdaFunction {
   readonly #definition: FunctionDefinition;
   readonly #maxConcurrency: number;
   readonly #logSink: LogSink;
-  readonly #onInvocationEnd: (() => void) | undefined;
+  readonly #onInvocationEnd: ((fn: LambdaFunction) => void) | undefined;
   readonly #environments = new Set<Environment>();
   readonly #waiting: Array<{
     resolve: (environment: Environment) => void;
@@ -77,7 +77,7 @@ export class LambdaFunction {
       maxConcurrency: number;
       logSink: LogSink;
       /** Called after every invocation, whatever its outcome (what it wrote is now visible). */
-      onInvocationEnd?: () => void;
+      onInvocationEnd?: (fn: LambdaFunction) => void;
     },
   ) {
     this.#definition = definition;
@@ -137,7 +137,7 @@ export class LambdaFunction {
     } finally {
       environment.pending = undefined;
       this.#release(environment);
-      this.#onInvocationEnd?.();
+      this.#onInvocationEnd?.(this);
     }
   }
 
