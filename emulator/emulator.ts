@@ -204,7 +204,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     log.debug({ ms: Date.now() - started, synthesis }, 'synthesized the stack and started fauxqs');
 
     const dynamodbClient = new DynamoDBClient(localClientConfig(endpoints.dynamodb));
-    const streamsClient = new DynamoDBStreamsClient(localClientConfig(endpoints.dynamodb));
+    // The stream pollers' reads reuse one resolved handler per request type (see
+    // StreamEventSource): the same requests, a fraction of the SDK's CPU for each.
+    const streamsClient = new DynamoDBStreamsClient({
+      ...localClientConfig(endpoints.dynamodb),
+      cacheMiddleware: true,
+    });
     const sqsClient = new SQSClient(localClientConfig(endpoints.sqs));
     const snsClient = new SNSClient(localClientConfig(endpoints.sqs));
     const s3Client = new S3Client({ ...localClientConfig(endpoints.sqs), forcePathStyle: true });
@@ -317,9 +322,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     for (const inbox of inboxes) stops.push(() => inbox.stop());
 
     // A stream source reads as soon as a function (capture, above all) has written, instead of
-    // waiting out its idle pause; it still polls on its own for writes made outside a function.
-    functions.onInvocationEnd(() => {
-      for (const source of sources) if (source instanceof StreamEventSource) source.wake();
+    // waiting out its backstop poll, which is left for writes made outside the emulator.
+    functions.onInvocationEnd((fn) => {
+      for (const source of sources)
+        if (source instanceof StreamEventSource) source.invocationEnded(fn);
     });
     await api.listen({ port: apiPort, host: '127.0.0.1' });
     for (const source of sources) {

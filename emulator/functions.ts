@@ -16,14 +16,14 @@ export interface StackFunctionsOptions {
 export class StackFunctions {
   private constructor(
     private readonly byLogicalId: ReadonlyMap<string, LambdaFunction>,
-    private readonly invocationEndListeners: Array<() => void>,
+    private readonly invocationEndListeners: Array<(fn: LambdaFunction) => void>,
   ) {}
 
   /**
    * Calls `listener` after every invocation of any function: whatever the function wrote (a
    * captured webhook, a status change) is stored by then, so a stream poller can read it now.
    */
-  onInvocationEnd(listener: () => void): void {
+  onInvocationEnd(listener: (fn: LambdaFunction) => void): void {
     this.invocationEndListeners.push(listener);
   }
 
@@ -95,9 +95,9 @@ export class StackFunctions {
     definitions = StackFunctions.definitions(context, options),
   ): Promise<StackFunctions> {
     const functions = new Map<string, LambdaFunction>();
-    const invocationEndListeners: Array<() => void> = [];
-    const onInvocationEnd = () => {
-      for (const listener of invocationEndListeners) listener();
+    const invocationEndListeners: Array<(fn: LambdaFunction) => void> = [];
+    const onInvocationEnd = (fn: LambdaFunction) => {
+      for (const listener of invocationEndListeners) listener(fn);
     };
     for (const [logicalId, definition] of definitions) {
       functions.set(

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 const WORKER_FILE = new URL('./lambda-worker.mjs', import.meta.url);
@@ -60,12 +61,18 @@ export class LambdaFunction {
   readonly #definition: FunctionDefinition;
   readonly #maxConcurrency: number;
   readonly #logSink: LogSink;
-  readonly #onInvocationEnd: (() => void) | undefined;
+  readonly #onInvocationEnd: ((fn: LambdaFunction) => void) | undefined;
   readonly #environments = new Set<Environment>();
   readonly #waiting: Array<{
     resolve: (environment: Environment) => void;
     reject: (error: Error) => void;
+    /** When it began waiting (performance.now()). */
+    since: number;
   }> = [];
+  /** How long this function's last environment took to initialise, once one has. */
+  #initMs: number | undefined;
+  /** A scale-out due once the longest waiting invocation has waited `#initMs`. */
+  #scaleOutTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
   #stopped = false;
   /** Environments spawned and not yet initialised. */
@@ -77,7 +84,7 @@ export class LambdaFunction {
       maxConcurrency: number;
       logSink: LogSink;
       /** Called after every invocation, whatever its outcome (what it wrote is now visible). */
-      onInvocationEnd?: () => void;
+      onInvocationEnd?: (fn: LambdaFunction) => void;
     },
   ) {
     this.#definition = definition;
@@ -137,12 +144,13 @@ export class LambdaFunction {
     } finally {
       environment.pending = undefined;
       this.#release(environment);
-      this.#onInvocationEnd?.();
+      this.#onInvocationEnd?.(this);
     }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#scaleOutTimer);
     for (const waiter of this.#waiting.splice(0)) {
       waiter.reject(
         new FunctionError(
@@ -166,21 +174,38 @@ export class LambdaFunction {
       }
     }
     const waiting = new Promise<Environment>((resolve, reject) =>
-      this.#waiting.push({ resolve, reject }),
+      this.#waiting.push({ resolve, reject, since: performance.now() }),
     );
     this.#scaleOut();
     return waiting;
   }
 
-  /** Starts one more environment while invocations wait and none is starting already. */
+  /**
+   * Starts one more environment while invocations wait and none is starting already, once the
+   * invocation waiting longest has waited as long as an environment of this function takes to
+   * initialise. Lambda starts one at once, on hardware of its own; here every environment
+   * shares the host's cores, and a start costs them its whole init (seconds of CPU on a busy
+   * machine). An invocation takes whichever environment is free first anyway, so a start only
+   * pays off when invocations keep waiting longer than a start takes: after a few slow first
+   * invocations, starting environments for a queue that a warm one drains in milliseconds was
+   * most of the emulator's CPU in the first seconds after ready.
+   */
   #scaleOut(): void {
+    clearTimeout(this.#scaleOutTimer);
+    this.#scaleOutTimer = undefined;
+    const longest = this.#waiting[0];
     if (
       this.#stopped ||
       this.#starting > 0 ||
-      this.#waiting.length === 0 ||
+      !longest ||
       this.#environments.size >= this.#maxConcurrency
     )
       return;
+    const due = longest.since + (this.#initMs ?? 0) - performance.now();
+    if (due > 0) {
+      this.#scaleOutTimer = setTimeout(() => this.#scaleOut(), due);
+      return;
+    }
     // A failed start has already rejected the invocation waiting longest (Lambda's init error).
     this.#start({ initLimit: true }).catch(() => {});
   }
@@ -195,10 +220,12 @@ export class LambdaFunction {
     const environment = this.#spawn();
     environment.busy = true;
     this.#starting++;
+    const began = performance.now();
     try {
       await (options.initLimit
         ? withInitTimeout(environment.ready, this.#definition)
         : environment.ready);
+      this.#initMs = performance.now() - began;
     } catch (error) {
       this.#starting--;
       this.#discard(environment);

@@ -27,6 +27,16 @@ export interface StreamMappingSettings {
 /** How long a described shard list is used before the stream is described again. */
 const SHARD_LIST_MAX_AGE_MS = 10_000;
 
+/**
+ * The poll when nothing woke the source: Lambda reads each shard about four times a second. A
+ * write made through the emulator wakes the source at once (`invocationEnded`), so this pause
+ * only bounds how late a write from outside (the operator CLI, a test's own client) is read.
+ */
+export const STREAM_BACKSTOP_MS = 250;
+
+/** Records asked for per GetRecords; a full page means more may be waiting now. */
+const PAGE_LIMIT = 1000;
+
 interface ShardListing {
   readonly ShardId?: string;
   readonly ParentShardId?: string;
@@ -77,6 +87,8 @@ export class StreamEventSource {
     checkpoints: CheckpointStore;
     log: Logger;
     region: string;
+    /** The pause between polls when nothing woke the source (tests lengthen it). */
+    backstopMs?: number;
   }) {
     this.#client = options.client;
     this.#streamArn = options.streamArn;
@@ -88,9 +100,8 @@ export class StreamEventSource {
       function: options.fn.definition.functionName,
     });
     this.#region = options.region;
-    // Lambda polls each shard about four times a second; poll again at once while data flows.
     this.#poller = new Poller((signal) => this.#poll(signal), {
-      idleMs: 100,
+      idleMs: options.backstopMs ?? STREAM_BACKSTOP_MS,
       log: this.#log,
       failure: 'stream poll failed; retrying',
     });
@@ -100,28 +111,39 @@ export class StreamEventSource {
     this.#poller.start();
   }
 
-  /** Something may just have been written to the table: read the stream now. */
-  wake(): void {
-    this.#poller.wake();
+  /**
+   * A function's invocation has ended, and it may have written to the table: read the stream
+   * now rather than at the backstop poll. Not for this mapping's own function: its writes are
+   * read with the next batch's (every capture wakes the source) or at the backstop, so a
+   * processed webhook costs about one read of the stream rather than two or three (the read of
+   * its own writes, and an empty one after it).
+   */
+  invocationEnded(fn: LambdaFunction): void {
+    if (fn !== this.#fn) this.#poller.wake();
   }
 
   async stop(): Promise<void> {
     await this.#poller.stop();
   }
 
+  /**
+   * Reads every ready shard once. Busy (read again at once) only when a page came back full:
+   * more records are waiting now. Otherwise the source waits for a wake (a write through the
+   * emulator) or the backstop, instead of reading again to find what it has just read.
+   */
   async #poll(signal: AbortSignal): Promise<{ busy: boolean }> {
-    let delivered = false;
+    let more = false;
     try {
       for (const shardId of await this.#readyShards()) {
         if (signal.aborted) break;
-        delivered = (await this.#pollShard(shardId)) || delivered;
+        more = (await this.#pollShard(shardId)) || more;
       }
     } catch (error) {
       // A shard may have been trimmed away: describe the stream again on the next poll.
       this.#shardList = undefined;
       throw error;
     }
-    return { busy: delivered };
+    return { busy: more };
   }
 
   /** Shards that may be read now: not finished, and whose parent (if still listed) is finished. */
@@ -151,12 +173,13 @@ export class StreamEventSource {
     const shards: ShardListing[] = [];
     let exclusiveStartShardId: string | undefined;
     do {
-      const { StreamDescription } = await this.#client.send(
-        new DescribeStreamCommand({
-          StreamArn: this.#streamArn,
-          ExclusiveStartShardId: exclusiveStartShardId,
-        }),
-        { abortSignal: this.#poller.signal },
+      const { StreamDescription } = await this.#untilStopped(
+        this.#client.send(
+          new DescribeStreamCommand({
+            StreamArn: this.#streamArn,
+            ExclusiveStartShardId: exclusiveStartShardId,
+          }),
+        ),
       );
       shards.push(...(StreamDescription?.Shards ?? []));
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
@@ -165,23 +188,25 @@ export class StreamEventSource {
     return shards;
   }
 
-  /** Reads one page of a shard and delivers it. Returns whether any record was read. */
+  /** Reads one page of a shard and delivers it. Returns whether the page was full. */
   async #pollShard(shardId: string): Promise<boolean> {
     let state = this.#shards.get(shardId);
     if (!state) {
       state = { buffer: [], closed: false };
       this.#shards.set(shardId, state);
     }
+    let full = false;
     if (!state.closed && state.buffer.length === 0) {
       state.iterator ??= await this.#iterator(shardId);
       try {
-        const page = await this.#client.send(
-          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }),
-          {
-            abortSignal: this.#poller.signal,
-          },
+        const page = await this.#untilStopped(
+          this.#client.send(
+            new GetRecordsCommand({ ShardIterator: state.iterator, Limit: PAGE_LIMIT }),
+          ),
         );
-        state.buffer.push(...(page.Records ?? []).map((r) => this.#toLambdaRecord(r)));
+        const records = page.Records ?? [];
+        full = records.length >= PAGE_LIMIT;
+        state.buffer.push(...records.map((r) => this.#toLambdaRecord(r)));
         state.iterator = page.NextShardIterator;
         if (!page.NextShardIterator) state.closed = true;
       } catch (error) {
@@ -189,13 +214,13 @@ export class StreamEventSource {
           error instanceof ExpiredIteratorException ||
           error instanceof TrimmedDataAccessException
         ) {
+          // Read again at once, with a new iterator.
           state.iterator = undefined;
-          return false;
+          return true;
         }
         throw error;
       }
     }
-    const read = state.buffer.length > 0;
     while (state.buffer.length > 0 && !this.#poller.signal.aborted) {
       await this.#deliverNext(shardId, state);
     }
@@ -206,21 +231,24 @@ export class StreamEventSource {
       });
       this.#shards.delete(shardId);
       this.#shardList = undefined;
+      // Its children are due now.
+      return true;
     }
-    return read;
+    return full;
   }
 
   async #iterator(shardId: string): Promise<string | undefined> {
     const { sequenceNumber } = this.#checkpoints.get(this.#streamArn, shardId);
-    const { ShardIterator } = await this.#client.send(
-      new GetShardIteratorCommand({
-        StreamArn: this.#streamArn,
-        ShardId: shardId,
-        ...(sequenceNumber
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber }
-          : { ShardIteratorType: this.#settings.startingPosition }),
-      }),
-      { abortSignal: this.#poller.signal },
+    const { ShardIterator } = await this.#untilStopped(
+      this.#client.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.#streamArn,
+          ShardId: shardId,
+          ...(sequenceNumber
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber }
+            : { ShardIteratorType: this.#settings.startingPosition }),
+        }),
+      ),
     );
     return ShardIterator;
   }
@@ -298,6 +326,24 @@ export class StreamEventSource {
     );
     if (indexes.some((i) => i < 0)) return { index: 0, functionError: true };
     return { index: Math.min(...indexes), functionError: false };
+  }
+
+  /**
+   * A request to the stream, sent without per-call options so that a client built with
+   * `cacheMiddleware` reuses its resolved handler (resolving the SDK's middleware stack on every
+   * read was a tenth of an idle stack's CPU). `stop()` does not wait for it: its answer is dropped.
+   */
+  #untilStopped<T>(request: Promise<T>): Promise<T> {
+    const signal = this.#poller.signal;
+    if (signal.aborted) {
+      request.catch(() => {});
+      return Promise.reject(new Error('stopped'));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new Error('stopped'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   #advance(shardId: string, sequenceNumber: string): void {

@@ -101,6 +101,18 @@ const HANDLERS: Record<string, string> = {
       return { threadId };
     };
   `,
+  'counted-slow-init.mjs': `
+    import fs from 'node:fs';
+    import { threadId } from 'node:worker_threads';
+    // Every environment's init takes INIT_MS and leaves a line in INITS.
+    fs.appendFileSync(process.env.INITS, 'init\\n');
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.INIT_MS)));
+    export const handler = async (event) => {
+      const start = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, event.ms));
+      return { start, end: Date.now(), threadId };
+    };
+  `,
   'second-init-throws.mjs': `
     import fs from 'node:fs';
     import { threadId } from 'node:worker_threads';
@@ -420,6 +432,42 @@ describe('LambdaFunction: concurrency', () => {
     ]);
 
     expect(second.threadId).toBe(first.threadId);
+  });
+
+  it('starts no environment for an invocation that a busy one serves sooner than a start would', async () => {
+    const inits = path.join(fs.mkdtempSync(path.join(dir, 'inits-')), 'inits');
+    const fn = makeFunction(
+      'counted-slow-init.mjs',
+      { timeoutSeconds: 10, environment: { INITS: inits, INIT_MS: '1500' } },
+      { maxConcurrency: 2 },
+    );
+    await fn.warm();
+
+    const [first, second] = await Promise.all([
+      fn.invoke<SlowResult>({ ms: 200 }),
+      fn.invoke<SlowResult>({ ms: 0 }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(second.threadId).toBe(first.threadId);
+    // Only the warmed environment was ever started: none for a wait shorter than an init.
+    expect(fs.readFileSync(inits, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('starts another environment once invocations wait longer than a start takes', async () => {
+    const inits = path.join(fs.mkdtempSync(path.join(dir, 'inits-')), 'inits');
+    const fn = makeFunction(
+      'counted-slow-init.mjs',
+      { timeoutSeconds: 10, environment: { INITS: inits, INIT_MS: '50' } },
+      { maxConcurrency: 2 },
+    );
+    await fn.warm();
+
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => fn.invoke<SlowResult>({ ms: 600 })),
+    );
+
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
   });
 
   it('never uses more environments than maxConcurrency', async () => {
