@@ -12,20 +12,31 @@ export function localClientConfig(endpoint: string) {
   return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 };
 }
 
-/** A free TCP port on 127.0.0.1 (for the processes that cannot listen on port 0 themselves). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free TCP port on 127.0.0.1, for a server that binds it a moment later (DynamoDB Local's JVM,
+ * the HTTP API once its routes are built). Consecutive ports from a random base between 20000
+ * and 29999, below the ephemeral ranges the systems hand to outgoing connections (Linux 32768 and
+ * up, macOS and Windows 49152 and up), each checked free. A free ephemeral port is closed again at
+ * once and bound only seconds later; with stacks starting side by side and every SDK client
+ * opening connections meanwhile, one was taken first (EADDRINUSE). Below that range only a server
+ * that names its port can take it.
+ */
+let nextPort = 20_000 + Math.floor(Math.random() * 10_000);
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 10_000; tries++) {
+    const port = nextPort;
+    nextPort = nextPort >= 29_999 ? 20_000 : nextPort + 1;
+    if (await bindable(port)) return port;
+  }
+  throw new Error('No free TCP port on 127.0.0.1 between 20000 and 29999');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../../emulator/local-aws.js';
 import { TEST_STACK_ENV } from './stack-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,25 +27,11 @@ export interface StartedProcess {
 export const WHOLE_STACK_RESTART_MS = 300_000;
 
 /**
- * A port for an `npm start` a test runs (API_PORT, DYNAMODB_PORT, SQS_PORT): consecutive ones
- * from a random base below Linux's ephemeral range (32768 and up), each checked free. A free
- * port from the ephemeral range is closed again at once and bound by `npm start` only seconds
- * later; with stacks starting side by side and other files' servers and connections taking
- * ephemeral ports meanwhile, one was taken first (EADDRINUSE). Below that range only a server
- * that names its port can take it.
+ * A port for an `npm start` a test runs (API_PORT, DYNAMODB_PORT, SQS_PORT): a free one from
+ * below the ephemeral range (see `freePort`), which only a server that names its port can take
+ * before `npm start` binds it.
  */
-let nextPort = 20_000 + Math.floor(Math.random() * 10_000);
-export async function reservedPort(): Promise<number> {
-  for (;;) {
-    const port = nextPort++;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
+export const reservedPort = freePort;
 
 /** Runs `npm start`'s entry point as a user would, and waits for its ready line. */
 export function runStart(
