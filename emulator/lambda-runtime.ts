@@ -66,12 +66,12 @@ export class LambdaFunction {
   readonly #waiting: Array<{
     resolve: (environment: Environment) => void;
     reject: (error: Error) => void;
-    /** When it began waiting (performance.now()). */
-    since: number;
   }> = [];
   /** How long this function's last environment took to initialise, once one has. */
   #initMs: number | undefined;
-  /** A scale-out due once the longest waiting invocation has waited `#initMs`. */
+  /** Since when invocations have been waiting without a break (performance.now()). */
+  #queuedSince: number | undefined;
+  /** A scale-out due once invocations have waited without a break for `#initMs`. */
   #scaleOutTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
   #stopped = false;
@@ -174,34 +174,39 @@ export class LambdaFunction {
       }
     }
     const waiting = new Promise<Environment>((resolve, reject) =>
-      this.#waiting.push({ resolve, reject, since: performance.now() }),
+      this.#waiting.push({ resolve, reject }),
     );
+    this.#queuedSince ??= performance.now();
     this.#scaleOut();
     return waiting;
   }
 
   /**
-   * Starts one more environment while invocations wait and none is starting already, once the
-   * invocation waiting longest has waited as long as an environment of this function takes to
-   * initialise. Lambda starts one at once, on hardware of its own; here every environment
-   * shares the host's cores, and a start costs them its whole init (seconds of CPU on a busy
-   * machine). An invocation takes whichever environment is free first anyway, so a start only
-   * pays off when invocations keep waiting longer than a start takes: after a few slow first
-   * invocations, starting environments for a queue that a warm one drains in milliseconds was
-   * most of the emulator's CPU in the first seconds after ready.
+   * Starts one more environment while invocations wait and none is starting already, once
+   * invocations have been waiting without a break for as long as an environment of this
+   * function takes to initialise. Lambda starts one at once, on hardware of its own; here every
+   * environment shares the host's cores, and a start costs them its whole init (seconds of CPU
+   * on a busy machine). An invocation takes whichever environment is free first anyway, so a
+   * start only pays off when the queue outlasts a start: after a few slow first invocations,
+   * starting environments for a queue that a warm one drains in milliseconds was most of the
+   * emulator's CPU in the first seconds after ready. A queue that lasts (a sender at a steady
+   * concurrency above what the environments serve) gets one more environment per start time,
+   * up to the function's concurrency: timing the oldest waiter instead kept capture at one
+   * environment under 64 concurrent senders, whose waits stay shorter than a start.
    */
   #scaleOut(): void {
     clearTimeout(this.#scaleOutTimer);
     this.#scaleOutTimer = undefined;
-    const longest = this.#waiting[0];
+    const queuedSince = this.#queuedSince;
     if (
       this.#stopped ||
       this.#starting > 0 ||
-      !longest ||
+      queuedSince === undefined ||
+      this.#waiting.length === 0 ||
       this.#environments.size >= this.#maxConcurrency
     )
       return;
-    const due = longest.since + (this.#initMs ?? 0) - performance.now();
+    const due = queuedSince + (this.#initMs ?? 0) - performance.now();
     if (due > 0) {
       this.#scaleOutTimer = setTimeout(() => this.#scaleOut(), due);
       return;
@@ -235,6 +240,7 @@ export class LambdaFunction {
       // the init limit to start an environment beside working ones).
       if (this.#environments.size === 0) {
         this.#waiting.shift()?.reject(error as Error);
+        if (this.#waiting.length === 0) this.#queuedSince = undefined;
         this.#scaleOut();
       }
       throw error;
@@ -251,6 +257,7 @@ export class LambdaFunction {
       return;
     }
     const next = this.#waiting.shift();
+    if (this.#waiting.length === 0) this.#queuedSince = undefined;
     if (next) next.resolve(environment);
     else environment.busy = false;
   }

@@ -470,6 +470,28 @@ describe('LambdaFunction: concurrency', () => {
     expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
   });
 
+  it('gives a queue that lasts more environments, though each wait is shorter than a start', async () => {
+    const inits = path.join(fs.mkdtempSync(path.join(dir, 'inits-')), 'inits');
+    const fn = makeFunction(
+      'counted-slow-init.mjs',
+      { timeoutSeconds: 10, environment: { INITS: inits, INIT_MS: '300' } },
+      { maxConcurrency: 4 },
+    );
+    await fn.warm();
+
+    // Four senders, one invocation each at a time (60 ms): every wait is at most three
+    // invocations long, shorter than a start, but the queue never empties.
+    const threads = new Set<number>();
+    const until = Date.now() + 2_500;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (Date.now() < until) threads.add((await fn.invoke<SlowResult>({ ms: 60 })).threadId);
+      }),
+    );
+
+    expect(threads.size).toBeGreaterThan(1);
+  });
+
   it('never uses more environments than maxConcurrency', async () => {
     const fn = makeFunction('slow.mjs', {}, { maxConcurrency: 2 });
 
