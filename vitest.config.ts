@@ -44,6 +44,10 @@ const STORAGE = {
 export default defineConfig({
   test: {
     sequence: { sequencer: LongestFirstSequencer },
+    // The run's DynamoDB Local is stopped in the global teardown. On a fresh clone it is the JVM
+    // that writes the class-data archive as it stops (emulator/dynamodb-local.ts), once, which
+    // can take longer than Vitest's default 10 s for closing.
+    teardownTimeout: 40_000,
     // Transformed modules kept on disk between runs (node_modules/.experimental-vitest-cache,
     // keyed by each file's content): the integration and unit rings took 15 to 20 s less CPU
     // with it (docs/benchmarks.md, "Developer loop"). A fresh clone's first run fills it.
