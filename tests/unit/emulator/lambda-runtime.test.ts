@@ -454,51 +454,57 @@ describe('LambdaFunction: concurrency', () => {
     expect(fs.readFileSync(inits, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
-  it('starts another environment once invocations wait longer than a start takes', async () => {
+  /**
+   * A function whose environments take `initMs` to start, warmed, then `senders` callers each
+   * invoking it (`invocationMs` per invocation) one after another until a second environment
+   * has served one, or a bound for a start on a loaded machine runs out. Returns the threads seen.
+   */
+  async function sendUntilTwoEnvironments(options: {
+    initMs: number;
+    maxConcurrency: number;
+    senders: number;
+    invocationMs: number;
+  }): Promise<Set<number>> {
     const inits = path.join(fs.mkdtempSync(path.join(dir, 'inits-')), 'inits');
     const fn = makeFunction(
       'counted-slow-init.mjs',
-      { timeoutSeconds: 10, environment: { INITS: inits, INIT_MS: '50' } },
-      { maxConcurrency: 2 },
+      { timeoutSeconds: 10, environment: { INITS: inits, INIT_MS: String(options.initMs) } },
+      { maxConcurrency: options.maxConcurrency },
     );
     await fn.warm();
-
-    // Three senders keep the queue from emptying until a second environment serves one (or a
-    // bound for a start on a loaded machine runs out).
     const threads = new Set<number>();
     const until = Date.now() + 20_000;
     await Promise.all(
-      Array.from({ length: 3 }, async () => {
+      Array.from({ length: options.senders }, async () => {
         while (threads.size < 2 && Date.now() < until)
-          threads.add((await fn.invoke<SlowResult>({ ms: 300 })).threadId);
+          threads.add((await fn.invoke<SlowResult>({ ms: options.invocationMs })).threadId);
       }),
     );
+    return threads;
+  }
+
+  it('starts another environment once invocations wait longer than a start takes', async () => {
+    const threads = await sendUntilTwoEnvironments({
+      initMs: 50,
+      maxConcurrency: 2,
+      senders: 3,
+      invocationMs: 300,
+    });
 
     expect(threads.size).toBe(2);
   });
 
   it('gives a queue that lasts more environments, though each wait is shorter than a start', async () => {
-    const inits = path.join(fs.mkdtempSync(path.join(dir, 'inits-')), 'inits');
-    const fn = makeFunction(
-      'counted-slow-init.mjs',
-      { timeoutSeconds: 10, environment: { INITS: inits, INIT_MS: '300' } },
-      { maxConcurrency: 4 },
-    );
-    await fn.warm();
+    // Four senders of 60 ms invocations: every wait is at most three invocations long, shorter
+    // than a start, but the queue never empties.
+    const threads = await sendUntilTwoEnvironments({
+      initMs: 300,
+      maxConcurrency: 4,
+      senders: 4,
+      invocationMs: 60,
+    });
 
-    // Four senders, one invocation each at a time (60 ms): every wait is at most three
-    // invocations long, shorter than a start, but the queue never empties. They stop once a
-    // second environment has served one (or a bound for a start on a loaded machine runs out).
-    const threads = new Set<number>();
-    const until = Date.now() + 20_000;
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (threads.size < 2 && Date.now() < until)
-          threads.add((await fn.invoke<SlowResult>({ ms: 60 })).threadId);
-      }),
-    );
-
-    expect(threads.size).toBeGreaterThan(1);
+    expect(threads.size).toBe(2);
   });
 
   it('never uses more environments than maxConcurrency', async () => {
