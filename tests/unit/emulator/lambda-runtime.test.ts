@@ -504,7 +504,7 @@ describe('LambdaFunction: concurrency', () => {
       invocationMs: 60,
     });
 
-    expect(threads.size).toBe(2);
+    expect(threads.size).toBeGreaterThan(1);
   });
 
   it('never uses more environments than maxConcurrency', async () => {
