@@ -233,11 +233,16 @@ export function classDataSharing(launcher: Pick<Launcher, 'dir'>): {
   try {
     writeFileSync(lock, String(process.pid), { flag: 'wx' });
   } catch {
-    const holder = Number(readFileSync(lock, { encoding: 'utf8', flag: 'a+' }));
-    if (Number.isInteger(holder) && holder > 0 && running(holder)) return none;
-    // The start that held it is gone: its file, if any, is unfinished.
-    rmSync(`${archive}.${holder}`, { force: true });
-    rmSync(lock, { force: true });
+    try {
+      // Read back as it is now ('a+' creates it empty if the holder has just removed it).
+      const holder = Number(readFileSync(lock, { encoding: 'utf8', flag: 'a+' }));
+      if (Number.isInteger(holder) && holder > 0 && running(holder)) return none;
+      // The start that held it is gone: its file, if any, is unfinished.
+      rmSync(`${archive}.${holder}`, { force: true });
+      rmSync(lock, { force: true });
+    } catch {
+      // A cache folder this process cannot write: DynamoDB Local starts without the archive.
+    }
     return none;
   }
   return {
