@@ -281,11 +281,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       stops.push(() => started.stop());
       functions = started;
     }
+    const checkpoints = new CheckpointStore(
+      dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
+    );
+    // Unwound after the event sources have stopped: the last checkpoints they moved are written.
+    stops.push(async () => checkpoints.flush());
     const sources = eventSources(
       context,
       functions,
       { sqs: sqsClient, streams: streamsClient },
-      new CheckpointStore(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined),
+      checkpoints,
     );
     const api = buildHttpApi(context, functions, {
       stackName,

@@ -275,8 +275,9 @@ export class LambdaFunction {
       env: { ...d.environment },
       // Plain Node.js, as Lambda runs it: not the options of the process hosting the emulator
       // (`--import tsx` there would load a TypeScript loader into every environment, which
-      // took most of each cold start).
-      execArgv: [],
+      // took most of each cold start). Only a CPU profiler (`npm run bench -- --profile`) carries
+      // over, so that each environment's thread writes its own profile.
+      execArgv: profilerOptions(process.execArgv),
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: d.memorySize },
@@ -375,3 +376,21 @@ type WorkerMessage =
   | { type: 'init-error'; error: { errorType: string; errorMessage: string } }
   | { type: 'result'; id: number; ok: true; result: string }
   | { type: 'result'; id: number; ok: false; error: { errorType: string; errorMessage: string } };
+
+/**
+ * The CPU profiler's options among a process's, to pass on to the threads it starts. Not
+ * `--cpu-prof-name`: every thread would write the same file.
+ */
+export function profilerOptions(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const option = execArgv[i]!;
+    const name = option.split('=')[0]!;
+    if (name === '--cpu-prof') kept.push(option);
+    else if (name === '--cpu-prof-dir' || name === '--cpu-prof-interval') {
+      kept.push(option);
+      if (!option.includes('=') && i + 1 < execArgv.length) kept.push(execArgv[++i]!);
+    } else if (name === '--cpu-prof-name' && !option.includes('=')) i++;
+  }
+  return kept;
+}

@@ -8,6 +8,7 @@ import {
   LambdaFunction,
   type LogSink,
   MAX_PAYLOAD_BYTES,
+  profilerOptions,
 } from '../../../emulator/lambda-runtime.js';
 
 // Tiny handler bundles, written as the real assets are: plain ES modules the worker imports.
@@ -659,5 +660,24 @@ describe('LambdaFunction: logs and lifecycle', () => {
     await fn.invoke({});
     await fn.stop();
     await expect(fn.invoke({})).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('profilerOptions', () => {
+  it("passes the CPU profiler's options on to the environments, and nothing else", () => {
+    expect(
+      profilerOptions([
+        '--import',
+        'tsx',
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        '/tmp/p',
+        '--cpu-prof-interval=500',
+        '--cpu-prof-name',
+        'one.cpuprofile',
+        '--max-old-space-size=512',
+      ]),
+    ).toEqual(['--cpu-prof', '--cpu-prof-dir', '/tmp/p', '--cpu-prof-interval=500']);
+    expect(profilerOptions(['--import', 'tsx'])).toEqual([]);
   });
 });

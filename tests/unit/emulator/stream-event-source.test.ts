@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointStore } from '../../../emulator/checkpoint-store.js';
 import type { LambdaFunction } from '../../../emulator/lambda-runtime.js';
-import { StreamEventSource } from '../../../emulator/stream-event-source.js';
+import { jsonShape, StreamEventSource } from '../../../emulator/stream-event-source.js';
 
 const log = pino({ level: 'silent' });
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2026-01-01T00:00:00.000';
@@ -123,5 +123,45 @@ describe('StreamEventSource: when it reads the stream', () => {
       .flat()
       .map((r) => Number((r as { dynamodb: { SequenceNumber: string } }).dynamodb.SequenceNumber));
     expect(sequences).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
+  });
+});
+
+describe('jsonShape', () => {
+  it('gives what a JSON round trip of an SDK stream record gives, binary attributes in base64', () => {
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    // A view into a larger buffer: only its own bytes count.
+    const view = new Uint8Array(new Uint8Array([9, 9, 104, 105, 9]).buffer, 2, 2);
+    const sdkRecord = {
+      eventID: 'e1',
+      userIdentity: undefined,
+      dynamodb: {
+        Keys: { pk: { S: 'k' }, blob: { B: bytes } },
+        NewImage: {
+          n: { N: '1.5' },
+          flags: { BOOL: true },
+          nothing: { NULL: true },
+          set: { BS: [bytes, view] },
+          list: { L: [{ S: 'a' }, { M: { inner: { B: view } } }] },
+          strings: { SS: ['x', 'y'] },
+        },
+        When: new Date('2026-12-02T06:00:00.000Z'),
+        OldImage: undefined,
+      },
+    };
+    const viaJson = JSON.parse(
+      JSON.stringify(sdkRecord, (_key, value: unknown) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+      ),
+    );
+    expect(jsonShape(sdkRecord)).toEqual(viaJson);
+    expect(jsonShape(sdkRecord)).toMatchObject({
+      dynamodb: {
+        Keys: { blob: { B: 'AAEC+v8=' } },
+        NewImage: { set: { BS: ['AAEC+v8=', 'aGk='] } },
+      },
+    });
+    expect(Object.keys((jsonShape(sdkRecord) as { dynamodb: object }).dynamodb)).not.toContain(
+      'OldImage',
+    );
   });
 });
