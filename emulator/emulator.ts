@@ -39,6 +39,7 @@ import {
   synthesizeLocalStackInChild,
 } from './synthesize.js';
 import { type CfnTemplate, TemplateResolutionError } from './template.js';
+import { type StorageWarmUp, warmStorage } from './warm-up.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -96,6 +97,12 @@ export interface EmulatorOptions {
    * synthesized nor checked against its inputs. `env` and `synthCache` are then unused.
    */
   readonly assemblyDir?: string;
+  /**
+   * Requests to run against scratch copies of the stack's tables while the stack starts, so that
+   * DynamoDB Local has met them before the first webhook does (emulator/warm-up.ts). Only for a
+   * DynamoDB Local this emulator starts, not for shared `storage`.
+   */
+  readonly warmUp?: StorageWarmUp;
 }
 
 export interface Endpoints {
@@ -260,6 +267,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (early) stops.push(async () => (await early)?.stop());
 
     await dynamodbStarting;
+    // Beside provisioning and the functions' start; awaited before the API listens.
+    const warmingUp =
+      options.warmUp && !options.storage && !options.storageOnly
+        ? warmStorage({
+            template,
+            clients,
+            streams: streamsClient,
+            options: provisionOptions,
+            warmUp: options.warmUp,
+            log,
+          })
+        : undefined;
+    stops.push(async () => warmingUp);
     await provisionTables(template, clients, provisionOptions, resources);
     // Outputs, as describe-stacks would show them.
     const outputs: Record<string, string> = {};
@@ -332,6 +352,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       for (const source of sources)
         if (source instanceof StreamEventSource) source.invocationEnded(fn);
     });
+    await warmingUp;
     await api.listen({ port: apiPort, host: '127.0.0.1' });
     for (const source of sources) {
       source.start();

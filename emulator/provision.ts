@@ -175,6 +175,28 @@ export async function provisionTables(
   }
 }
 
+/**
+ * Copies of the template's tables named `<name>-warm-up`: the same key schema, indexes and
+ * stream, none of the data (emulator/warm-up.ts). One left by an earlier run is reused.
+ */
+export async function provisionScratchTables(
+  template: CfnTemplate,
+  clients: ProvisionClients,
+  options: ProvisionOptions,
+): Promise<Array<{ logicalId: string; tableName: string }>> {
+  const scope = provisionScope(clients, { ...options, tablesNamedOnly: false }, new Map());
+  const tables: Array<{ logicalId: string; tableName: string }> = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+    // Gone within seconds: no time to live to set.
+    const { TimeToLiveSpecification: _ttl, ...props } = resource.Properties ?? {};
+    const scratch = `${tableName(options, logicalId, props).slice(0, 240)}-warm-up`;
+    await provisionTable(scope, logicalId, { ...props, TableName: scratch });
+    tables.push({ logicalId, tableName: scratch });
+  }
+  return tables;
+}
+
 function provisionScope(
   clients: ProvisionClients,
   options: ProvisionOptions,

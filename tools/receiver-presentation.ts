@@ -1,5 +1,6 @@
 import type { GatewayErrorBody } from '../emulator/http-api-response.js';
 import { formatNotification, type Notification } from '../emulator/notifications.js';
+import { warmReceiverStorage } from './storage-warm-up.js';
 
 /*
  * What the local AWS shows of this receiver in particular, given to the emulator by whoever
@@ -30,8 +31,12 @@ export function formatReceiverNotification(notification: Notification): string {
   return formatNotification(notification);
 }
 
-/** The options of `startEmulator` that present this receiver. */
+/**
+ * The options of `startEmulator` that present this receiver, and the storage requests its
+ * DynamoDB Local should have met before the first webhook (tools/storage-warm-up.ts).
+ */
 export const RECEIVER_PRESENTATION = {
   errorBody: receiverErrorBody,
   formatNotification: formatReceiverNotification,
+  warmUp: warmReceiverStorage,
 } as const;
