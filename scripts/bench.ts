@@ -60,7 +60,7 @@ const { values: flags } = parseArgs({
     report: { type: 'boolean', default: false },
     /** Execution environments per function (the emulator's default is 8). */
     'max-concurrency': { type: 'string' },
-    /** Records of a stream batch the process function runs at once (the local profile's is 1). */
+    /** Records of a stream batch the process function runs at once (the local profile's is 10, the whole batch). */
     'stream-record-concurrency': { type: 'string' },
   },
 });
