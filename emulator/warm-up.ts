@@ -35,10 +35,15 @@ export type StorageWarmUp = (scratch: {
   readonly tables: readonly ScratchTable[];
 }) => Promise<void>;
 
+/** How long the start waits for a warm-up at most: it normally takes a second or two. */
+export const WARM_UP_LIMIT_MS = 10_000;
+
 /**
  * Creates scratch copies of the template's tables (`<name>-warm-up`), runs `warmUp` on them,
- * reads their streams as the stream event source will, and deletes them. Never fails: a
- * warm-up that went wrong only leaves the first requests as slow as they were.
+ * reads their streams as the stream event source will, and deletes them. Never fails, and
+ * returns after `limitMs` at most (a stalled DynamoDB Local must not hold the start, or the
+ * stop, forever; what is still running then drops the tables when it ends): a warm-up that went
+ * wrong only leaves the first requests as slow as they were.
  */
 export async function warmStorage(args: {
   readonly template: CfnTemplate;
@@ -47,25 +52,41 @@ export async function warmStorage(args: {
   readonly options: ProvisionOptions;
   readonly warmUp: StorageWarmUp;
   readonly log: Logger;
+  readonly limitMs?: number;
 }): Promise<void> {
   const { clients, streams, log } = args;
   const began = Date.now();
-  let tables: ScratchTable[] = [];
-  try {
-    tables = await provisionScratchTables(args.template, clients, args.options);
-    await args.warmUp({ client: clients.dynamodb, tables });
-    for (const { tableName } of tables) await readStream(clients, streams, tableName);
-    log.debug({ ms: Date.now() - began, tables: tables.length }, 'DynamoDB Local warmed up');
-  } catch (error) {
-    log.debug(
-      { err: (error as Error).message },
-      "DynamoDB Local's warm-up failed; its first requests are slower",
-    );
-  } finally {
-    for (const { tableName } of tables) {
-      await clients.dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => {});
+  const work = (async () => {
+    let tables: ScratchTable[] = [];
+    try {
+      tables = await provisionScratchTables(args.template, clients, args.options);
+      await args.warmUp({ client: clients.dynamodb, tables });
+      for (const { tableName } of tables) await readStream(clients, streams, tableName);
+      log.debug({ ms: Date.now() - began, tables: tables.length }, 'DynamoDB Local warmed up');
+    } catch (error) {
+      log.debug(
+        { err: (error as Error).message },
+        "DynamoDB Local's warm-up failed; its first requests are slower",
+      );
+    } finally {
+      for (const { tableName } of tables) {
+        await clients.dynamodb
+          .send(new DeleteTableCommand({ TableName: tableName }))
+          .catch(() => {});
+      }
     }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), args.limitMs ?? WARM_UP_LIMIT_MS);
+  });
+  if ((await Promise.race([work, late])) === 'late') {
+    log.warn(
+      { ms: Date.now() - began },
+      "DynamoDB Local's warm-up is taking too long; starting without waiting for it",
+    );
   }
+  clearTimeout(timer);
 }
 
 /** What the stream event source does first: describe the stream, take an iterator, read. */

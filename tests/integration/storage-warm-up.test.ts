@@ -1,4 +1,5 @@
 import {
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
@@ -109,5 +110,34 @@ describe('warming DynamoDB Local up before ready', () => {
     ).resolves.toBeUndefined();
     expect(scratch).not.toBe('');
     expect(await tablesOf(stackName)).toEqual([]);
+  });
+});
+
+describe('a warm-up that never ends', () => {
+  it('holds the start no longer than its limit', async () => {
+    const stackName = uniqueStackName();
+    let started = false;
+    // Returning at all is the check: the warm-up itself never ends.
+    await warmStorage({
+      template,
+      clients,
+      streams,
+      options: {
+        stackName,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+        apiUrl: 'http://127.0.0.1:1',
+        log: pino({ level: 'silent' }),
+      },
+      warmUp: () => {
+        started = true;
+        return new Promise(() => {});
+      },
+      log: pino({ level: 'silent' }),
+      limitMs: 300,
+    });
+    expect(started).toBe(true);
+    for (const name of await tablesOf(stackName))
+      await dynamodb.send(new DeleteTableCommand({ TableName: name }));
   });
 });
