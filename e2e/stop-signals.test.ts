@@ -76,6 +76,8 @@ describe.runIf(TARGET.localProcesses && process.platform === 'linux')('stopping 
       };
       const env = {
         DATA_DIR: mkdtempSync(join(root, 'data-')),
+        // Five JVMs side by side on the run's cores: what is stopped does not need them warm.
+        EMULATOR_WARM_UP: '0',
         ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
       };
       // Every start reuses the run's assembly (runNpmStart passes the run's stack settings).

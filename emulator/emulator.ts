@@ -100,7 +100,7 @@ export interface EmulatorOptions {
   /**
    * Requests to run against scratch copies of the stack's tables while the stack starts, so that
    * DynamoDB Local has met them before the first webhook does (emulator/warm-up.ts). Only for a
-   * DynamoDB Local this emulator starts, not for shared `storage`.
+   * DynamoDB Local this emulator starts, not for shared `storage`; `EMULATOR_WARM_UP=0` skips it.
    */
   readonly warmUp?: StorageWarmUp;
 }
@@ -269,7 +269,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     await dynamodbStarting;
     // Beside provisioning and the functions' start; awaited before the API listens.
     const warmingUp =
-      options.warmUp && !options.storage && !options.storageOnly
+      options.warmUp &&
+      !options.storage &&
+      !options.storageOnly &&
+      process.env.EMULATOR_WARM_UP !== '0'
         ? warmStorage({
             template,
             clients,
