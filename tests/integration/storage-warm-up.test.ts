@@ -38,7 +38,7 @@ afterAll(() => {
   for (const client of [dynamodb, streams, clients.sqs, clients.sns, clients.s3]) client.destroy();
 });
 
-function warm(stackName: string, warmUp: StorageWarmUp): Promise<void> {
+function warm(stackName: string, warmUp: StorageWarmUp, limitMs?: number): Promise<void> {
   return warmStorage({
     template,
     clients,
@@ -52,6 +52,7 @@ function warm(stackName: string, warmUp: StorageWarmUp): Promise<void> {
     },
     warmUp,
     log: pino({ level: 'silent' }),
+    ...(limitMs === undefined ? {} : { limitMs }),
   });
 }
 
@@ -118,24 +119,14 @@ describe('a warm-up that never ends', () => {
     const stackName = uniqueStackName();
     let started = false;
     // Returning at all is the check: the warm-up itself never ends.
-    await warmStorage({
-      template,
-      clients,
-      streams,
-      options: {
-        stackName,
-        region: LOCAL_REGION,
-        accountId: LOCAL_ACCOUNT_ID,
-        apiUrl: 'http://127.0.0.1:1',
-        log: pino({ level: 'silent' }),
-      },
-      warmUp: () => {
+    await warm(
+      stackName,
+      () => {
         started = true;
         return new Promise(() => {});
       },
-      log: pino({ level: 'silent' }),
-      limitMs: 300,
-    });
+      300,
+    );
     expect(started).toBe(true);
     for (const name of await tablesOf(stackName))
       await dynamodb.send(new DeleteTableCommand({ TableName: name }));
