@@ -88,11 +88,12 @@ export function alternatives(inputs: CapacityInputs): Alternative[] {
   const shortestRetention = 7;
   return [
     {
-      change: 'waking the local stream poller on a write; warm environments; no tsx in workers',
+      change:
+        "waking the local stream poller on a write; warm environments; no tsx in workers; DynamoDB Local's warm-up before ready; the stream checkpoint written 200 ms late",
       usdPerMillion: 0,
       writeUnitsPerWebhook: 0,
       keepsGuarantees: true,
-      note: "the emulator's own work: on AWS, Lambda's poller reads the stream (free for triggers) and environments are AWS's",
+      note: "the emulator's own work: on AWS, Lambda's poller reads the stream (free for triggers) and checkpoints it, environments are AWS's, and DynamoDB has no JVM to warm",
     },
     {
       change: 'capture as two conditional puts (WEBHOOK, then STATUS) instead of one transaction',
